@@ -1,0 +1,306 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"xiaofu/app/answer"
+	"xiaofu/app/ui"
+	"xiaofu/localkb"
+)
+
+// fakeAsker answers from a table and counts resets.
+type fakeAsker struct {
+	mu      sync.Mutex
+	answers map[string]answer.Answer
+	asked   []string
+	resets  int
+}
+
+func (f *fakeAsker) Ask(_ context.Context, q string) (answer.Answer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, q)
+	a, ok := f.answers[q]
+	if !ok {
+		return answer.Answer{}, errors.New("no such question")
+	}
+	return a, nil
+}
+
+func (f *fakeAsker) Reset() { f.mu.Lock(); f.resets++; f.mu.Unlock() }
+
+type fakeCatalog struct{ recs []localkb.Record }
+
+func (c fakeCatalog) Meta() localkb.Meta {
+	return localkb.Meta{Hall: "测试区企业综合服务中心", Hot: []string{"研发费用加计扣除怎么申请", "公积金怎么缴存"}}
+}
+func (c fakeCatalog) Departments(context.Context) ([]string, error) { return []string{"市科委", "人社局"}, nil }
+func (c fakeCatalog) Topics(context.Context) ([]string, error)      { return []string{"设立变更"}, nil }
+func (c fakeCatalog) ByDepartment(_ context.Context, d string, _ int) ([]localkb.Record, error) {
+	var out []localkb.Record
+	for _, r := range c.recs {
+		if r.Department == d {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+func (c fakeCatalog) ByTopic(context.Context, string, int) ([]localkb.Record, error) { return nil, nil }
+func (c fakeCatalog) Get(_ context.Context, id string) (localkb.Record, error) {
+	for _, r := range c.recs {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return localkb.Record{}, localkb.ErrNotFound
+}
+
+var grounded = answer.Answer{
+	Question: "研发费用加计扣除怎么申请",
+	Text:     "企业在年度汇算清缴时自行申报享受研发费用加计扣除，留存备查相关资料即可。",
+	Grounded: true,
+	Tier:     answer.TierFastPath,
+	Citations: []answer.Citation{{
+		ID: "政务问答-101", Kind: "faq", Title: "研发费用加计扣除政策如何享受？", Issuer: "市科委",
+	}},
+}
+
+var unknown = answer.Answer{Question: "火星签证怎么办", Grounded: false, Tier: answer.TierOffline,
+	Citations: []answer.Citation{{ID: "政务问答-7", Kind: "faq", Title: "不相关的记录"}}}
+
+func newTestKiosk(t *testing.T, cfg Config) (*Kiosk, *fakeAsker, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(ui.Theme{})
+	asker := &fakeAsker{answers: map[string]answer.Answer{grounded.Question: grounded, unknown.Question: unknown}}
+	cat := fakeCatalog{recs: []localkb.Record{{ID: "政务问答-101", Kind: "faq", Title: "研发费用加计扣除政策如何享受？", Body: "自行申报。", Department: "市科委"}}}
+	k := New(cfg, Deps{Asker: asker, Catalog: cat}, nil)
+	k.goAsync = func(f func()) { f() }
+	w := test.NewWindow(k.Content())
+	w.Resize(fyne.NewSize(float32(cfg.Width), float32(cfg.Height)))
+	t.Cleanup(w.Close)
+	return k, asker, w
+}
+
+// texts collects every string drawn under o: labels, canvas texts, rich text.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *canvas.Text:
+			out = append(out, v.Text)
+		case *widget.Label:
+			out = append(out, v.Text)
+		}
+		switch v := o.(type) {
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(v)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+func screenHas(w fyne.Window, s string) bool {
+	for _, t := range texts(w.Content()) {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTypedQuestionShowsAnswerWithSources(t *testing.T) {
+	k, asker, w := newTestKiosk(t, DefaultConfig())
+	test.Type(k.Entry(), "研发费用加计扣除怎么申请")
+	test.Tap(k.AskButton())
+	if len(asker.asked) != 1 || asker.asked[0] != "研发费用加计扣除怎么申请" {
+		t.Fatalf("asked %q", asker.asked)
+	}
+	for _, want := range []string{grounded.Text, "研发费用加计扣除政策如何享受？", "编号 政务问答-101", "市科委", "离线副本", "依据来源"} {
+		if !screenHas(w, want) {
+			t.Errorf("answer screen lacks %q; it shows %q", want, texts(w.Content()))
+		}
+	}
+	if k.Entry().Text != "" {
+		t.Errorf("entry not cleared after asking: %q", k.Entry().Text)
+	}
+}
+
+func TestUnansweredQuestionShowsNoSourceAndPointsToWindow(t *testing.T) {
+	k, _, w := newTestKiosk(t, DefaultConfig())
+	k.Ask("火星签证怎么办")
+	if !screenHas(w, "没有找到") || !screenHas(w, "综合咨询窗口") {
+		t.Errorf("decline not shown: %q", texts(w.Content()))
+	}
+	if screenHas(w, "不相关的记录") || screenHas(w, "依据来源") {
+		t.Errorf("an ungrounded answer showed a source as if it answered: %q", texts(w.Content()))
+	}
+}
+
+func TestHotQuestionTileAsks(t *testing.T) {
+	k, asker, w := newTestKiosk(t, DefaultConfig())
+	tl := findTile(w.Content(), "研发费用加计扣除怎么申请")
+	if tl == nil {
+		t.Fatal("hot question tile not on the home screen")
+	}
+	test.Tap(tl)
+	if len(asker.asked) != 1 {
+		t.Fatalf("tapping the hot question asked %v", asker.asked)
+	}
+	if !screenHas(w, grounded.Text) {
+		t.Error("hot question's answer not shown")
+	}
+	_ = k
+}
+
+func TestBrowseByDepartmentOpensRecordWithCitation(t *testing.T) {
+	k, _, w := newTestKiosk(t, DefaultConfig())
+	test.Tap(findTile(w.Content(), "按部门查找"))
+	d := findTile(w.Content(), "市科委")
+	if d == nil {
+		t.Fatalf("department list lacks 市科委: %q", texts(w.Content()))
+	}
+	test.Tap(d)
+	r := findTile(w.Content(), "研发费用加计扣除政策如何享受？")
+	if r == nil {
+		t.Fatalf("department's records not listed: %q", texts(w.Content()))
+	}
+	test.Tap(r)
+	if !screenHas(w, "编号 政务问答-101") || !screenHas(w, "自行申报。") {
+		t.Errorf("record card lacks body or citation: %q", texts(w.Content()))
+	}
+	k.Back()
+	k.Back()
+	k.Back()
+	if !screenHas(w, "大家常问") {
+		t.Error("three backs did not return home")
+	}
+}
+
+func TestIdleResetWipesTheVisit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.IdleReset = 80 * time.Millisecond
+	k, asker, w := newTestKiosk(t, cfg)
+	test.Type(k.Entry(), "研发费用加计扣除怎么申请")
+	test.Tap(k.AskButton())
+	test.Type(k.Entry(), "半句没打完")
+	if !screenHas(w, grounded.Text) {
+		t.Fatal("answer not shown")
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for screenHas(w, grounded.Text) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if screenHas(w, grounded.Text) || screenHas(w, "您问：") {
+		t.Fatalf("conversation still on screen after idle reset: %q", texts(w.Content()))
+	}
+	if k.Entry().Text != "" {
+		t.Errorf("typed text survived the reset: %q", k.Entry().Text)
+	}
+	if !screenHas(w, "大家常问") {
+		t.Error("not back on the home screen")
+	}
+	asker.mu.Lock()
+	defer asker.mu.Unlock()
+	if asker.resets != 1 {
+		t.Errorf("answer context reset %d times, want 1", asker.resets)
+	}
+}
+
+func TestLayoutHasNoOverlapAndLargeTargets(t *testing.T) {
+	for _, size := range []fyne.Size{{Width: 1080, Height: 1920}, {Width: 1920, Height: 1080}} {
+		cfg := DefaultConfig()
+		cfg.Width, cfg.Height = int(size.Width), int(size.Height)
+		_, _, w := newTestKiosk(t, cfg)
+		body := findStage(w.Content())
+		if body == nil {
+			t.Fatal("stage layout not found")
+		}
+		stage, panel := body.Objects[0], body.Objects[1]
+		if overlaps(stage, panel) {
+			t.Errorf("%v: stage %v+%v overlaps panel %v+%v", size, stage.Position(), stage.Size(), panel.Position(), panel.Size())
+		}
+		if stage.Size().Height < 200 || panel.Size().Height < 400 {
+			t.Errorf("%v: stage %v or panel %v too small", size, stage.Size(), panel.Size())
+		}
+		forTiles(w.Content(), func(tl *tile) {
+			if tl.Size().Height < ui.TouchHeight {
+				t.Errorf("%v: tile %q is %.0f px tall, below the touch minimum", size, tl.text, tl.Size().Height)
+			}
+		})
+	}
+}
+
+func overlaps(a, b fyne.CanvasObject) bool {
+	ap, as, bp, bs := a.Position(), a.Size(), b.Position(), b.Size()
+	return ap.X < bp.X+bs.Width && bp.X < ap.X+as.Width && ap.Y < bp.Y+bs.Height && bp.Y < ap.Y+as.Height
+}
+
+func findStage(o fyne.CanvasObject) *fyne.Container {
+	var found *fyne.Container
+	walkObjects(o, func(o fyne.CanvasObject) {
+		if c, ok := o.(*fyne.Container); ok {
+			if _, ok := c.Layout.(*stageLayout); ok {
+				found = c
+			}
+		}
+	})
+	return found
+}
+
+func findTile(o fyne.CanvasObject, text string) *tile {
+	var found *tile
+	forTiles(o, func(t *tile) {
+		if t.text == text && found == nil {
+			found = t
+		}
+	})
+	return found
+}
+
+func forTiles(o fyne.CanvasObject, f func(*tile)) {
+	walkObjects(o, func(o fyne.CanvasObject) {
+		if t, ok := o.(*tile); ok {
+			f(t)
+		}
+	})
+}
+
+func walkObjects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	f(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walkObjects(c, f)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			walkObjects(c, f)
+		}
+	}
+}
