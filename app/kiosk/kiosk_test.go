@@ -44,8 +44,10 @@ type fakeCatalog struct{ recs []localkb.Record }
 func (c fakeCatalog) Meta() localkb.Meta {
 	return localkb.Meta{Hall: "测试区企业综合服务中心", Hot: []string{"研发费用加计扣除怎么申请", "公积金怎么缴存"}}
 }
-func (c fakeCatalog) Departments(context.Context) ([]string, error) { return []string{"市科委", "人社局"}, nil }
-func (c fakeCatalog) Topics(context.Context) ([]string, error)      { return []string{"设立变更"}, nil }
+func (c fakeCatalog) Departments(context.Context) ([]string, error) {
+	return []string{"市科委", "人社局"}, nil
+}
+func (c fakeCatalog) Topics(context.Context) ([]string, error) { return []string{"设立变更"}, nil }
 func (c fakeCatalog) ByDepartment(_ context.Context, d string, _ int) ([]localkb.Record, error) {
 	var out []localkb.Record
 	for _, r := range c.recs {
