@@ -9,3 +9,16 @@ import _ "embed"
 //
 //go:embed fonts/DroidSansFallbackFull.ttf
 var CJKFont []byte
+
+// DemoSnapshot is the demo knowledge-base snapshot (JSON Lines, format in
+// docs/kb-format.md), generated from public data by tools/kbbuild, so that
+// a fresh install answers questions with no network.
+//
+//go:embed kb/demo.jsonl
+var DemoSnapshot []byte
+
+// DemoNotice attributes every source of DemoSnapshot (repository, path,
+// commit, licence); the kiosk shows it on its about screen.
+//
+//go:embed kb/NOTICE
+var DemoNotice []byte

@@ -42,6 +42,9 @@ type Record struct {
 	Date       string   `json:"date,omitempty"` // YYYY-MM-DD, YYYY-MM or YYYY
 	Link       string   `json:"link,omitempty"`
 	Source     string   `json:"source,omitempty"` // data set the record came from
+	// Refs are the ids of other records this one rests on, e.g. the doc
+	// records a guide cites; an answer built from this record may cite them.
+	Refs []string `json:"refs,omitempty"`
 
 	Guide  *Guide      `json:"guide,omitempty"`
 	Policy *Policy     `json:"policy,omitempty"`
