@@ -75,7 +75,7 @@ type band struct {
 // cond is a compiled condition: field names resolved to slots so that a
 // batch of profiles is checked without map look-ups per condition.
 type cond struct {
-	src    localkb.Condition
+	src    *localkb.Condition // behind a pointer so the hot fields share cache lines
 	op     opcode
 	field  int // slot; -1 for manual and composite conditions
 	num    float64
@@ -174,7 +174,7 @@ func (e *Engine) slot(name string) int {
 }
 
 func (e *Engine) compile(c localkb.Condition) (cond, error) {
-	cc := cond{src: c, field: -1, by: -1}
+	cc := cond{src: &c, field: -1, by: -1}
 	if c.Op == "" && c.Field == "" {
 		cc.op = opManual
 		return cc, nil
@@ -327,7 +327,12 @@ type fact struct {
 }
 
 func (e *Engine) facts(p Profile) []fact {
-	fs := make([]fact, len(e.names))
+	return e.factsInto(make([]fact, len(e.names)), p)
+}
+
+// factsInto resolves p into fs (len(e.names) long), reusing its memory.
+func (e *Engine) factsInto(fs []fact, p Profile) []fact {
+	clear(fs)
 	for i, name := range e.names {
 		v, ok := p[name]
 		if !ok || v == nil {
@@ -535,3 +540,6 @@ func (c *cond) unknownFields(fs []fact, names []string, out []string) []string {
 	}
 	return out
 }
+
+// Fields lists every profile field some condition reads, in first-use order.
+func (e *Engine) Fields() []string { return append([]string(nil), e.names...) }

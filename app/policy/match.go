@@ -406,8 +406,9 @@ type Summary struct {
 // than Match. met is reused between calls; copy it to keep it.
 func (e *Engine) MatchBatch(profiles []Profile, fn func(i int, s Summary, met []int)) {
 	met := make([]int, 0, len(e.policies))
+	fs := make([]fact, len(e.names))
 	for i, p := range profiles {
-		fs := e.facts(p)
+		fs = e.factsInto(fs, p)
 		var s Summary
 		met = met[:0]
 		for j := range e.policies {
