@@ -38,4 +38,17 @@ type Answer struct {
 	// "policy", "request") with the record id it concerns, if any.
 	Route   string `json:"route,omitempty"`
 	RouteID string `json:"route_id,omitempty"`
+	// Speech is what the kiosk says aloud: Note and Text without citation
+	// marks or markup. The card shows Text with its [n] marks.
+	Speech string `json:"-"`
+}
+
+// Delta is a piece of an answer's spoken text as it is produced, for the
+// voice pipeline. Text is already checked and has no citation marks. When
+// Restart is set, whatever earlier deltas of the same answer said must be
+// dropped (stop speaking it) and Text starts the replacement: that happens
+// when a streamed answer fails its checks or the stream breaks off.
+type Delta struct {
+	Text    string
+	Restart bool
 }
