@@ -1,0 +1,379 @@
+package localkb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Ranking weights. The FTS5 BM25 column weights pick candidates; the
+// re-ranker then scores each candidate by how much of the question's
+// information (IDF-weighted bigrams) its title and alternate questions
+// cover, and how much of its title the question covers. The weights and the
+// calibration below were fitted on the tuning part of testdata/devset.jsonl
+// (see TestDevSet); the held-out part is reported, never fitted.
+var (
+	bm25Weights = "8.0, 6.0, 3.0, 2.0, 1.0" // title, alt, kw, dept, body
+
+	wHead  = 0.50 // share of the question's information found in title/alt/keywords
+	wTitle = 0.25 // share of the best title line's information the question mentions
+	wBody  = 0.15 // share found only in the body
+	wBM25  = 0.10 // FTS5 BM25 relative to the best candidate
+	wSeq   = 0.10 // longest run of consecutive question bigrams found in the title line
+
+	// Calibration: Confidence = sigmoid(calA*score + calB*unknownShare + calC).
+	calA, calB, calC = 10.98, -5.22, -3.72
+	// groundedAt is the confidence from which a hit is presented as the answer.
+	groundedAt = 0.5
+)
+
+// candidatePool is how many FTS5 matches the re-ranker looks at.
+const candidatePool = 80
+
+// qterm is one information unit of the question: a bigram (or word) as the
+// visitor said it, or the variant the index knows when the recogniser got a
+// character wrong.
+type qterm struct {
+	tok   string
+	idf   float64
+	known bool
+}
+
+type candidate struct {
+	rid   int64
+	kind  string
+	title string
+	head  string
+	body  string
+	bm25  float64
+	score float64
+}
+
+// analyze turns a question into weighted query terms.
+func (h *handle) analyze(ctx context.Context, q string) ([]qterm, error) {
+	toks := dedupe(tokens(h.canon.queryText(q)))
+	if len(toks) == 0 {
+		return nil, nil
+	}
+	df, err := h.lookupDF(ctx, toks)
+	if err != nil {
+		return nil, err
+	}
+	// A bigram the index has never seen may be a recogniser's homophone
+	// error: try the confusable characters and keep the most common variant
+	// the index holds.
+	var variants []string
+	for _, t := range toks {
+		if df[t] == 0 {
+			variants = append(variants, homophoneVariants(t)...)
+		}
+	}
+	vdf := map[string]int{}
+	if len(variants) > 0 {
+		if vdf, err = h.lookupDF(ctx, variants); err != nil {
+			return nil, err
+		}
+	}
+	n := float64(h.n)
+	if n < 1 {
+		n = 1
+	}
+	var out []qterm
+	for _, t := range toks {
+		d := df[t]
+		if d == 0 {
+			best, bestDF := "", 0
+			for _, v := range homophoneVariants(t) {
+				if vdf[v] > bestDF {
+					best, bestDF = v, vdf[v]
+				}
+			}
+			if best != "" {
+				t, d = best, bestDF
+			}
+		}
+		qt := qterm{tok: t, known: d > 0}
+		if d == 0 {
+			d = 1 // unknown to the index: as informative as the rarest term
+		}
+		qt.idf = math.Log(1 + n/float64(d))
+		out = append(out, qt)
+	}
+	return out, nil
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (h *handle) lookupDF(ctx context.Context, toks []string) (map[string]int, error) {
+	out := map[string]int{}
+	for len(toks) > 0 {
+		chunk := toks
+		if len(chunk) > 200 {
+			chunk = chunk[:200]
+		}
+		toks = toks[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, t := range chunk {
+			args[i] = t
+		}
+		rows, err := h.db.QueryContext(ctx, `SELECT term, n FROM df WHERE term IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("search: df: %w", err)
+		}
+		for rows.Next() {
+			var t string
+			var n int
+			if err := rows.Scan(&t, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("search: df: %w", err)
+			}
+			out[t] = n
+		}
+		rows.Close()
+	}
+	return out, nil
+}
+
+// matchExpr is the FTS5 query: any of the known terms. Terms found in more
+// than a fifth of the records ("办理", "怎么") only slow the match down and
+// are left to the re-ranker.
+func (h *handle) matchExpr(terms []qterm) string {
+	var parts []string
+	common := math.Log(1 + 5.0)
+	for _, t := range terms {
+		if !t.known {
+			continue
+		}
+		if t.idf < common && len(terms) > 2 {
+			continue
+		}
+		if len([]rune(t.tok)) == 1 {
+			parts = append(parts, ftsQuote(t.tok)+"*")
+		} else {
+			parts = append(parts, ftsQuote(t.tok))
+		}
+	}
+	return strings.Join(parts, " OR ")
+}
+
+func (kb *KB) search(ctx context.Context, q string, opts SearchOptions) ([]Hit, error) {
+	h, err := kb.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer h.refs.Done()
+	return h.search(ctx, q, opts)
+}
+
+func (h *handle) search(ctx context.Context, q string, opts SearchOptions) ([]Hit, error) {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 5
+	}
+	terms, err := h.analyze(ctx, q)
+	if err != nil || len(terms) == 0 {
+		return nil, err
+	}
+	expr := h.matchExpr(terms)
+	if expr == "" {
+		return nil, nil
+	}
+	cands, err := h.candidates(ctx, expr, opts.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	unknown := h.rerank(terms, cands)
+	if len(cands) > limit {
+		cands = cands[:limit]
+	}
+	hits := make([]Hit, 0, len(cands))
+	for i, c := range cands {
+		var data string
+		if err := h.db.QueryRowContext(ctx, `SELECT data FROM records WHERE rid = ?`, c.rid).Scan(&data); err != nil {
+			return nil, fmt.Errorf("search: load: %w", err)
+		}
+		var r Record
+		if err := json.Unmarshal([]byte(data), &r); err != nil {
+			return nil, fmt.Errorf("search: load: %w", err)
+		}
+		conf := confidence(c.score, unknown)
+		if i > 0 {
+			// Only the best hit is calibrated as "the answer"; lower hits get
+			// the same scale so the UI can show them as related.
+			conf = math.Min(conf, hits[0].Confidence)
+		}
+		hits = append(hits, Hit{Record: r, Score: c.score, Confidence: conf, Grounded: conf >= groundedAt})
+	}
+	return hits, nil
+}
+
+func (h *handle) candidates(ctx context.Context, expr string, kinds []string) ([]candidate, error) {
+	query := `SELECT r.rid, r.kind, r.title, r.head_tokens, r.body_tokens, bm25(fts_bi, ` + bm25Weights + `) AS s
+		FROM fts_bi JOIN records r ON r.rid = fts_bi.rowid WHERE fts_bi MATCH ?`
+	args := []any{expr}
+	if len(kinds) > 0 {
+		query += ` AND r.kind IN (?` + strings.Repeat(",?", len(kinds)-1) + `)`
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
+	query += ` ORDER BY s LIMIT ` + fmt.Sprint(candidatePool)
+	rows, err := h.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: match: %w", err)
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.rid, &c.kind, &c.title, &c.head, &c.body, &c.bm25); err != nil {
+			return nil, fmt.Errorf("search: match: %w", err)
+		}
+		c.bm25 = -c.bm25 // FTS5 reports better matches as more negative
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// rerank scores and sorts the candidates in place and returns the share of
+// the question's information the index does not know at all, which the
+// calibration uses: a question about something the hall never wrote about
+// is mostly unknown words.
+func (h *handle) rerank(terms []qterm, cands []candidate) float64 {
+	var total, unknownW float64
+	for _, t := range terms {
+		total += t.idf
+		if !t.known {
+			unknownW += t.idf
+		}
+	}
+	known := total - unknownW
+	if known <= 0 {
+		known = 1
+	}
+	idf := map[string]float64{}
+	for _, t := range terms {
+		idf[t.tok] = t.idf
+	}
+	bmTop := 0.0
+	for _, c := range cands {
+		bmTop = math.Max(bmTop, c.bm25)
+	}
+	for i := range cands {
+		c := &cands[i]
+		head := tokenSet(c.head)
+		body := tokenSet(c.body)
+		var inHead, inBody float64
+		for _, t := range terms {
+			if !t.known {
+				continue
+			}
+			switch {
+			case head[t.tok] || prefixHit(t.tok, head):
+				inHead += t.idf
+			case body[t.tok] || prefixHit(t.tok, body):
+				inBody += t.idf
+			}
+		}
+		titleToks := tokens(h.canon.r.Replace(normalize(c.title)))
+		var tHave, tAll float64
+		for _, tt := range dedupe(titleToks) {
+			w := h.idfGuess(tt, idf)
+			tAll += w
+			if _, ok := idf[tt]; ok {
+				tHave += w
+			}
+		}
+		titleCov := 0.0
+		if tAll > 0 {
+			titleCov = tHave / tAll
+		}
+		seq := longestRun(terms, titleToks)
+		bmNorm := 0.0
+		if bmTop > 0 {
+			bmNorm = c.bm25 / bmTop
+		}
+		c.score = wHead*inHead/known + wTitle*titleCov + wBody*inBody/known + wBM25*bmNorm + wSeq*seq
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	return unknownW / math.Max(total, 1e-9)
+}
+
+// idfGuess is a title token's weight: its query IDF when the question has
+// it, else a middling weight so that long titles are not favoured.
+func (h *handle) idfGuess(tok string, idf map[string]float64) float64 {
+	if w, ok := idf[tok]; ok {
+		return w
+	}
+	return math.Log(1 + float64(h.n)/50)
+}
+
+// longestRun is the longest run of consecutive question terms that appear
+// consecutively in the title, as a share of the question's length (capped).
+func longestRun(terms []qterm, title []string) float64 {
+	if len(terms) == 0 || len(title) == 0 {
+		return 0
+	}
+	pos := map[string][]int{}
+	for i, t := range title {
+		pos[t] = append(pos[t], i)
+	}
+	best := 0
+	for i := range terms {
+		for _, p := range pos[terms[i].tok] {
+			n := 1
+			for i+n < len(terms) && p+n < len(title) && terms[i+n].tok == title[p+n] {
+				n++
+			}
+			if n > best {
+				best = n
+			}
+		}
+	}
+	d := len(terms)
+	if d > 6 {
+		d = 6
+	}
+	return math.Min(1, float64(best)/float64(d))
+}
+
+func tokenSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range strings.Fields(s) {
+		m[t] = true
+	}
+	return m
+}
+
+// prefixHit lets a one-character question term match any bigram it starts.
+func prefixHit(tok string, set map[string]bool) bool {
+	if len([]rune(tok)) != 1 {
+		return false
+	}
+	for t := range set {
+		if strings.HasPrefix(t, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+func confidence(score, unknown float64) float64 {
+	return 1 / (1 + math.Exp(-(calA*score + calB*unknown + calC)))
+}
