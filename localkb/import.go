@@ -26,6 +26,10 @@ var knownKinds = map[string]bool{
 var knownOps = map[string]bool{
 	"eq": true, "ne": true, "gt": true, "gte": true, "lt": true, "lte": true, "in": true,
 	"has": true, "between": true, "true": true, "false": true,
+	// Combinators the policy engine evaluates: any/all hold sub-conditions
+	// in Value (each with its own field), banded a threshold per band of
+	// another field (docs/kb-format.md).
+	"any": true, "all": true, "banded": true,
 }
 
 var dateRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
@@ -63,11 +67,12 @@ func validateRecord(r *Record, line int) []LineError {
 	} else if strings.TrimSpace(r.ID) != r.ID || strings.ContainsAny(r.ID, "\n\t") {
 		bad("id", "has surrounding or control whitespace")
 	}
+	if r.Kind == "meta" {
+		return []LineError{{Line: line, Field: "kind", Reason: "a second meta line"}}
+	}
 	switch {
 	case r.Kind == "":
 		bad("kind", "missing")
-	case r.Kind == "meta":
-		bad("kind", "a second meta line")
 	case !knownKinds[r.Kind]:
 		bad("kind", fmt.Sprintf("unknown kind %q", r.Kind))
 	}
@@ -95,7 +100,7 @@ func validateRecord(r *Record, line int) []LineError {
 				if c.Op != "" && !knownOps[c.Op] {
 					bad(f+".op", fmt.Sprintf("unknown operator %q", c.Op))
 				}
-				if c.Op != "" && c.Field == "" {
+				if c.Op != "" && c.Op != "any" && c.Op != "all" && c.Field == "" {
 					bad(f+".field", "an operator needs a field")
 				}
 			}

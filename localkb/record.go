@@ -87,7 +87,7 @@ type Condition struct {
 	ID     string `json:"id"`
 	Text   string `json:"text"`
 	Field  string `json:"field,omitempty"`
-	Op     string `json:"op,omitempty"` // eq ne gt gte lt lte in has between true false
+	Op     string `json:"op,omitempty"` // eq ne gt gte lt lte in has between true false; any all banded combine
 	Value  any    `json:"value,omitempty"`
 	Source string `json:"source,omitempty"` // the source sentence this condition was taken from
 	Hint   string `json:"hint,omitempty"`   // what would meet it, for "nearly met" results

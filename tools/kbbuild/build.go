@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,15 +51,35 @@ var kindOrder = []string{
 	localkb.KindTag, localkb.KindPolicy, localkb.KindBundle,
 }
 
-// usedSources are the data sets the snapshot draws on, for the attribution
-// in the meta line and the NOTICE.
-var usedSources = []struct {
+// knownSources are the data sets a snapshot may draw on, with the label the
+// attribution uses and what was taken. A data set is attributed when a
+// record's Source names it (authored policies name theirs too).
+var knownSources = []struct {
 	dir, label, use string
 }{
 	{"msgabench-beijing-gov-qa", "北京市政务问答", "gov_qa_2081.jsonl and nlu_qa_233.jsonl as FAQ records; their departments as department records"},
 	{"guangdong-service-items", "广东省政务服务事项", "gd_service_items.jsonl as guide records (id = TASK_CODE); their departments as department records"},
 	{"jiawang-district-hall-windows", "徐州市贾汪区政务服务中心窗口", "jiawang_windows.json as department records with windows and phones"},
-	{"tianhe-district-policy-kb", "广州市天河区政策知识库", "official_documents.csv as doc records; knowledge_entries.csv as guide records citing them"},
+	{"tianhe-district-policy-kb", "广州市天河区政策知识库", "official_documents.csv as doc records; knowledge_entries.csv as guide records citing them; hand-authored policy records paraphrase some entries"},
+	{"hangzhou-tech-policy-conditions", "杭州科技企业政策条件", "hand-authored policy records paraphrase its programmes and thresholds"},
+	{"xuhui-district-policies", "上海市徐汇区企业扶持政策", "hand-authored policy records paraphrase its policy texts"},
+	{"guangan-district-item-catalog", "广安市广安区事项目录", "hand-authored records drawing on its catalogue"},
+	{"taipei-gov-faq", "臺北市政府常見問答", "hand-authored records drawing on it"},
+}
+
+// sourcesUsed returns the directories of the known data sets that some
+// record names as its source, in knownSources order.
+func sourcesUsed(recs []*localkb.Record) []string {
+	var out []string
+	for _, s := range knownSources {
+		for _, r := range recs {
+			if r.Source == s.dir || strings.HasPrefix(r.Source, s.dir+"/") || strings.HasPrefix(r.Source, s.dir+" ") {
+				out = append(out, s.dir)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // config is what one build needs.
@@ -70,6 +91,56 @@ type config struct {
 	Generated time.Time
 	Previous  string // path of the snapshot this build replaces; may not exist
 	Now       func() time.Time
+	// Verify runs the snapshot through the kiosk's importer (localkb.Import
+	// into a temporary database) and drops, with a report line each, the
+	// records it rejects, so the demo always imports cleanly.
+	Verify bool
+}
+
+// importCheck imports the rendered records into a throw-away database with
+// the kiosk's own importer and returns a report of the lines it rejects and
+// the records it accepts.
+func importCheck(recs []*localkb.Record, body []byte) (*sourceReport, []*localkb.Record, error) {
+	rep := &sourceReport{Name: "import check (localkb.Import)", Read: len(recs)}
+	if err := localkb.CheckFTS5(); err != nil {
+		rep.note("-", "warning", "not run: %v", err)
+		rep.Written = len(recs)
+		return rep, recs, nil
+	}
+	dir, err := os.MkdirTemp("", "kbbuild-check-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("import check: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	var in bytes.Buffer
+	if err := encodeLine(&in, localkb.Meta{Kind: "meta", Version: "check", Records: len(recs)}); err != nil {
+		return nil, nil, err
+	}
+	in.Write(body)
+	ir, err := localkb.Import(context.Background(), &in, filepath.Join(dir, "kb.sqlite"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("import check: %w", err)
+	}
+	bad := map[int]bool{}
+	for _, e := range ir.Errors {
+		i := e.Line - 2 // line 1 is the meta line
+		if i < 0 || i >= len(recs) {
+			continue
+		}
+		bad[i] = true
+		what := e.Field + ": " + e.Reason
+		rep.note(recs[i].ID, "warning", "rejected by the importer: %s", what)
+	}
+	var kept []*localkb.Record
+	for i, r := range recs {
+		if bad[i] {
+			rep.skip(r.ID, "rejected by the importer: see warnings")
+			continue
+		}
+		kept = append(kept, r)
+	}
+	rep.Written = len(kept)
+	return rep, kept, nil
 }
 
 // result is a finished build.
@@ -119,8 +190,21 @@ func build(cfg config) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Verify {
+		rep, kept, err := importCheck(recs, body)
+		if err != nil {
+			return nil, err
+		}
+		b.reports = append(b.reports, rep)
+		if len(kept) != len(recs) {
+			recs = kept
+			if body, byKind, err = renderRecords(recs); err != nil {
+				return nil, err
+			}
+		}
+	}
 
-	attributions, notice, err := attribution(cfg.DataDir)
+	attributions, notice, err := attribution(cfg.DataDir, sourcesUsed(recs))
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +348,14 @@ func encodeLine(buf *bytes.Buffer, v any) error {
 	return enc.Encode(v) // Encode ends the line with "\n"
 }
 
-// usedTopics lists the browse topics that at least one record carries, in
-// display order.
+// usedTopics lists the browse topics that at least one record other than a
+// tag carries, in display order.
 func usedTopics(recs []*localkb.Record) []string {
 	seen := map[string]bool{}
 	for _, r := range recs {
+		if r.Kind == localkb.KindTag {
+			continue // the profile vocabulary is not browsed
+		}
 		for _, t := range r.Topics {
 			seen[t] = true
 		}
@@ -342,7 +429,7 @@ func readSourceInfo(path string) (sourceInfo, error) {
 
 // attribution builds the meta line's source lines and the NOTICE text from
 // the SOURCE.txt of every data set used.
-func attribution(dataDir string) ([]string, []byte, error) {
+func attribution(dataDir string, dirs []string) ([]string, []byte, error) {
 	var lines []string
 	var n bytes.Buffer
 	n.WriteString("NOTICE: sources of the demo knowledge base (assets/kb/demo.jsonl)\n\n")
@@ -352,7 +439,10 @@ func attribution(dataDir string) ([]string, []byte, error) {
 	n.WriteString("remnants, whitespace, swapped columns) but not otherwise changed. Records keep the\n")
 	n.WriteString("source ids where the source has them. Hand-authored records (tools/kbbuild/authored)\n")
 	n.WriteString("are the project's own work.\n")
-	for _, s := range usedSources {
+	for _, s := range knownSources {
+		if !containsString(dirs, s.dir) {
+			continue
+		}
 		si, err := readSourceInfo(filepath.Join(dataDir, s.dir, "SOURCE.txt"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("attribution: %w", err)

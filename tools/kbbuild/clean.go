@@ -114,10 +114,10 @@ func isNone(s string) bool {
 	return false
 }
 
-// parseDays reads "30(工作日)" as 30 working days. Natural days are
-// converted to working days conservatively (five in seven, rounded up) so
-// that a promise is never shown shorter than it is; ok is false for "无" and
-// anything unreadable.
+// parseDays reads a time limit such as "30(工作日)": the number of days and
+// whether they are natural days ("15(自然日)") rather than working days. ok
+// is false for "无" and anything unreadable. Natural days are returned as
+// they are: there is no honest conversion to working days.
 func parseDays(s string) (days int, natural bool, ok bool) {
 	m := dayRe.FindStringSubmatch(s)
 	if m == nil {
@@ -127,10 +127,7 @@ func parseDays(s string) (days int, natural bool, ok bool) {
 	if err != nil || n <= 0 {
 		return 0, false, false
 	}
-	if m[2] == "自然日" {
-		return (n*5 + 6) / 7, true, true
-	}
-	return n, false, true
+	return n, m[2] == "自然日", true
 }
 
 // cleanPlace strips the "办理地点：" label and returns "" for placeholders.

@@ -41,6 +41,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	authored := fs.String("authored", filepath.Join(root, "tools", "kbbuild", "authored"), "directory of hand-authored *.jsonl records to merge")
 	generated := fs.String("generated", "", "generation time (RFC 3339) to stamp; default: keep the existing output's when its records are unchanged, else now")
 	verbose := fs.Bool("v", false, "list every repaired, skipped or warned row")
+	verify := fs.Bool("verify", true, "import the result with the kiosk's importer and drop the records it rejects")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Generated:   stamp,
 		Previous:    *out,
 		Now:         time.Now,
+		Verify:      *verify,
 	})
 	if err != nil {
 		return err

@@ -906,6 +906,21 @@ func (b *builder) loadTianhe() error {
 			continue
 		}
 		erep.Written++
+		for _, ref := range cited {
+			if d := b.records[ref]; d != nil {
+				for _, t := range rec.Topics {
+					if len(d.Topics) < maxTopicsPerRec {
+						d.Topics = appendUnique(d.Topics, t)
+					}
+				}
+			}
+		}
+	}
+	// A document no entry cites is browsed by its own words and issuer.
+	for _, r := range refs {
+		if d := b.records[r.id]; d != nil && len(d.Topics) == 0 {
+			d.Topics = assignTopics(nil, d.Title, nil, d.Issuer)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import "strings"
 // first because the hall serves enterprises. Every record gets at least one;
 // topicOther is the last resort.
 const (
+	topicPolicy     = "政策" // used by the authored policy records
 	topicStartup    = "企业开办与变更"
 	topicTax        = "纳税与税收优惠"
 	topicTech       = "科技创新与知识产权"
@@ -33,7 +34,7 @@ const (
 
 // allTopics lists the browse topics in display order.
 var allTopics = []string{
-	topicStartup, topicTax, topicTech, topicLabour, topicSocial, topicFund, topicJobs, topicFinance,
+	topicPolicy, topicStartup, topicTax, topicTech, topicLabour, topicSocial, topicFund, topicJobs, topicFinance,
 	topicMedical, topicHousing, topicTransport, topicSafety, topicCulture, topicHealth, topicEducation,
 	topicWelfare, topicBorder, topicCity, topicJustice, topicResidence, topicFarming, topicOther,
 }
