@@ -62,6 +62,15 @@ func (h *handle) analyze(ctx context.Context, q string) ([]qterm, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, t := range toks {
+		if len([]rune(t)) == 1 {
+			// A lone character is not an index token; count the records
+			// whose bigrams start with it (an upper bound on its df).
+			var n int
+			_ = h.db.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) FROM df WHERE term >= ? AND term < ?`, t, t+"\U0010FFFF").Scan(&n)
+			df[t] = n
+		}
+	}
 	// A bigram the index has never seen may be a recogniser's homophone
 	// error: try the confusable characters and keep the most common variant
 	// the index holds.
@@ -153,20 +162,27 @@ func (h *handle) lookupDF(ctx context.Context, toks []string) (map[string]int, e
 func (h *handle) matchExpr(terms []qterm) string {
 	var parts []string
 	common := math.Log(1 + 5.0)
-	for _, t := range terms {
-		if !t.known {
-			continue
-		}
-		if t.idf < common && len(terms) > 2 {
-			continue
-		}
-		if len([]rune(t.tok)) == 1 {
-			parts = append(parts, ftsQuote(t.tok)+"*")
-		} else {
-			parts = append(parts, ftsQuote(t.tok))
+	if h.n < 100 {
+		common = 0 // a tiny knowledge base has no "common" words
+	}
+	for pass := 0; pass < 2 && len(parts) == 0; pass++ {
+		for _, t := range terms {
+			if !t.known || (pass == 0 && t.idf < common && len(terms) > 2) {
+				continue
+			}
+			parts = append(parts, ftsTerm(t.tok))
 		}
 	}
 	return strings.Join(parts, " OR ")
+}
+
+// ftsTerm is a query term in FTS5 syntax; a lone character matches every
+// bigram it starts.
+func ftsTerm(tok string) string {
+	if len([]rune(tok)) == 1 {
+		return ftsQuote(tok) + "*"
+	}
+	return ftsQuote(tok)
 }
 
 func (kb *KB) search(ctx context.Context, q string, opts SearchOptions) ([]Hit, error) {
