@@ -236,9 +236,9 @@ func run(c clip, cfg vad.Config) outcome {
 }
 
 type row struct {
-	label                       string
+	label                              string
 	n, missed, cut, split, fals, noEnd int
-	delays                      []time.Duration
+	delays                             []time.Duration
 }
 
 func (r row) cutRate() float64 { return float64(r.cut) / float64(r.n) }

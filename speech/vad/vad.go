@@ -118,7 +118,7 @@ type Detector struct {
 	floor      float64 // noise level, dB: the mean power of non-speech frames
 	spread     float64 // mean absolute deviation of non-speech frames from floor, dB
 	smooth     [5]float64
-	frames     int     // frames seen
+	frames     int // frames seen
 	loudRun    int
 	silentRun  int
 	inSpeech   bool
