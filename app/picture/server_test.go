@@ -152,8 +152,8 @@ func TestUploadFromPhone(t *testing.T) {
 	}
 	if pic.Source != picture.FromPhone || pic.Original != picture.JPEG || pic.Width != 1280 || pic.OriginalWidth != 3000 {
 		t.Errorf("picture %+v", struct {
-			S picture.Source
-			F picture.Format
+			S     picture.Source
+			F     picture.Format
 			W, OW int
 		}{pic.Source, pic.Original, pic.Width, pic.OriginalWidth})
 	}
