@@ -17,6 +17,10 @@ var (
 	// straySemicolonRe matches the ";　;" separators some crawled answers
 	// carry where the page had paragraph breaks.
 	straySemicolonRe = regexp.MustCompile(`;[ \t\x{3000}\x{a0}]*;`)
+	// sentenceSemicolonRe matches an ASCII semicolon right after the end of
+	// a Chinese sentence or heading, where crawled pages had a paragraph
+	// break; Chinese text writes its own semicolon as "；".
+	sentenceSemicolonRe = regexp.MustCompile(`([。？！；】”：:）)])[ \t\x{3000}\x{a0}]*;+`)
 	// blankLinesRe collapses runs of empty lines.
 	blankLinesRe = regexp.MustCompile(`\n{2,}`)
 	// dayRe reads a time limit such as "30(工作日)" or "15（自然日）".
@@ -35,10 +39,11 @@ func cleanText(s string) string {
 	s = tagRe.ReplaceAllString(s, "")
 	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ", "\u3000", " ", "\u00a0", " ", "\u200b", "", "\ufeff", "").Replace(s)
 	s = straySemicolonRe.ReplaceAllString(s, "\n")
+	s = sentenceSemicolonRe.ReplaceAllString(s, "$1\n")
 	lines := strings.Split(s, "\n")
 	out := lines[:0]
 	for _, l := range lines {
-		l = squeezeSpaces(l)
+		l = squeezeSpaces(strings.Trim(l, ";"))
 		if l != "" {
 			out = append(out, l)
 		}

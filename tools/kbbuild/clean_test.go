@@ -109,6 +109,8 @@ func TestCleanText(t *testing.T) {
 		{"comparison is not a tag", "年龄<60周岁且收入>3000元", "年龄<60周岁且收入>3000元"},
 		{"ideographic spaces between hanzi", "注意保暖。\u3000应急要点→★加固门窗", "注意保暖。应急要点→★加固门窗"},
 		{"semicolon paragraph marks", "专家提醒购车族注意：;\u3000;1、勤通风；;\u3000;2、少用空调", "专家提醒购车族注意：\n1、勤通风；\n2、少用空调"},
+		{"semicolon after a sentence is a paragraph break", "应该注意些什么呢？;7月24日上午，记者看到。;;专家提醒：;勤通风", "应该注意些什么呢？\n7月24日上午，记者看到。\n专家提醒：\n勤通风"},
+		{"semicolon inside a sentence stays", "登录网站;点击查询", "登录网站;点击查询"},
 		{"latin words keep one space", "下载  交管12123 APP  即可", "下载交管12123 APP即可"},
 		{"blank lines collapse", "第一段\n\n\n第二段\r\n第三段", "第一段\n第二段\n第三段"},
 		{"article heading keeps its space", "第二十二条 申请公共租赁住房保障应当", "第二十二条 申请公共租赁住房保障应当"},
