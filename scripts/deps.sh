@@ -8,7 +8,7 @@ build_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxran
 	libxinerama-dev libxi-dev libxxf86vm-dev portaudio19-dev libportaudio2 libgl1 libx11-6
 	libasound2 espeak-ng ca-certificates)
 test_pkgs=(xvfb imagemagick fonts-droid-fallback libespeak-ng-dev sox pulseaudio
-	pulseaudio-utils libasound2-plugins xdotool tesseract-ocr tesseract-ocr-chi-sim procps)
+	pulseaudio-utils libasound2-plugins xdotool x11-xserver-utils tesseract-ocr tesseract-ocr-chi-sim procps)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-build}" == test ]]; then

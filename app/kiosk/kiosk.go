@@ -46,6 +46,9 @@ type Kiosk struct {
 	entry     *widget.Entry
 	askButton *widget.Button
 	home      fyne.CanvasObject
+	keyboard  *keyboard
+
+	keyboardButton *widget.Button
 
 	stack []screen
 
@@ -150,9 +153,12 @@ func (k *Kiosk) build() {
 	k.entry.OnSubmitted = func(string) { k.submitEntry() }
 	k.askButton = ui.BigButton("提问", widget.HighImportance, k.submitEntry)
 	k.askButton.Icon = theme.SearchIcon()
-	askBar := container.NewBorder(nil, nil, nil, k.askButton, ui.Tall(k.entry))
+	k.keyboard = newKeyboard(k)
+	k.keyboardButton = ui.BigButton("键盘", widget.MediumImportance, k.keyboard.toggle)
+	k.keyboardButton.Icon = theme.ListIcon()
+	askBar := container.NewBorder(nil, nil, k.keyboardButton, k.askButton, ui.Tall(k.entry))
 	barBg := canvas.NewRectangle(ui.HallSky)
-	bottom := container.NewStack(barBg, container.NewPadded(askBar))
+	bottom := container.NewStack(barBg, container.NewPadded(container.NewVBox(k.keyboard.panel, askBar)))
 
 	body := container.New(&stageLayout{}, stage, container.NewBorder(k.screenBar, nil, nil, nil, k.panel))
 	k.content = container.NewBorder(container.NewPadded(header), bottom, nil, nil, container.NewPadded(body))
@@ -369,6 +375,7 @@ func (k *Kiosk) Reset() {
 	k.mu.Unlock()
 	k.stack = nil
 	k.entry.SetText("")
+	k.keyboard.hide()
 	k.caption.SetText("您好，我是小服。请点一个常见问题，或在下方输入您想问的事。")
 	k.deps.Asker.Reset()
 	if k.deps.OnReset != nil {

@@ -306,3 +306,36 @@ func walkObjects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+func TestOnScreenKeyboardComposesAQuestion(t *testing.T) {
+	k, asker, _ := newTestKiosk(t, DefaultConfig())
+	test.Tap(k.keyboardButton)
+	if !k.keyboard.panel.Visible() {
+		t.Fatal("keyboard did not open")
+	}
+	for _, label := range []string{"社保", "怎么办理"} {
+		b := findButton(k.keyboard.panel, label)
+		if b == nil {
+			t.Fatalf("no %q key", label)
+		}
+		test.Tap(b)
+	}
+	test.Tap(findButton(k.keyboard.panel, "删除"))
+	if got := k.Entry().Text; got != "社保怎么办" {
+		t.Fatalf("entry reads %q after two words and a delete", got)
+	}
+	test.Tap(k.AskButton())
+	if len(asker.asked) != 1 || asker.asked[0] != "社保怎么办" {
+		t.Errorf("asked %q", asker.asked)
+	}
+}
+
+func findButton(o fyne.CanvasObject, label string) *widget.Button {
+	var found *widget.Button
+	walkObjects(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == label && found == nil {
+			found = b
+		}
+	})
+	return found
+}

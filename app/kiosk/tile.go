@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/ui"
@@ -49,11 +50,13 @@ func (t *tile) CreateRenderer() fyne.WidgetRenderer {
 	label.TextStyle.Bold = true
 	objs := []fyne.CanvasObject{label}
 	if t.sub != "" {
-		s := canvas.NewText(t.sub, ui.HallMuted)
-		s.TextSize = ui.CaptionSize
+		s := widget.NewLabel(t.sub)
+		s.SizeName = theme.SizeNameCaptionText
+		s.Importance = widget.LowImportance
+		s.Truncation = fyne.TextTruncateEllipsis
 		objs = append(objs, s)
 	}
-	inner := container.New(layout.NewCustomPaddedLayout(6, 6, 10, 10), container.NewVBox(objs...))
+	inner := container.New(layout.NewCustomPaddedLayout(4, 4, 8, 8), container.New(layout.NewCustomPaddedVBoxLayout(0), objs...))
 	box := container.NewStack(t.bg, inner)
 	return &tileRenderer{t: t, box: box}
 }
