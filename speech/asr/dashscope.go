@@ -80,10 +80,9 @@ func (d *DashScope) Recognize(ctx context.Context, frames <-chan speech.Frame) (
 	sendCtx, stopSend := context.WithCancel(ctx)
 	defer stopSend()
 	go func() {
-		// A failed send shows up on the reader as a closed connection.
-		if err := sendAudio(sendCtx, conn, frames); err != nil {
-			conn.Abort()
-		}
+		// A failed send needs no handling here: the server's task-failed
+		// or the broken connection reaches the reader, which says why.
+		_ = sendAudio(sendCtx, conn, frames)
 	}()
 
 	var done []string
