@@ -654,7 +654,8 @@ func (b *builder) loadJiawang() error {
 		if addr := cleanLine(w.Address); addr != "" {
 			a.d.Address = addr
 		}
-		if bus := cleanLine(w.Business); bus != "" {
+		// "综合业务" (general business) says nothing a visitor can use.
+		if bus := cleanLine(w.Business); bus != "" && bus != "综合业务" {
 			duty := cleanLine(w.WindowName) + "：" + bus
 			if a.d.Duties == "" {
 				a.d.Duties = duty
