@@ -66,7 +66,8 @@ type Screens struct {
 
 // Deps is everything the kiosk window shows or calls.
 type Deps struct {
-	Asker     Asker
+	Asker     Asker // answers when there is no Voice
+	Voice     Voice // answers aloud; nil on a kiosk without audio
 	Catalog   Catalog
 	Character Character // nil shows an empty slot
 	Screens   Screens

@@ -49,6 +49,14 @@ type Kiosk struct {
 	keyboard  *keyboard
 
 	keyboardButton *widget.Button
+	micButton      *widget.Button
+
+	// Voice turn state, touched only on the Fyne goroutine.
+	voice        voiceState
+	turn         uint64
+	captions     []string
+	live         *liveCard
+	lastGrounded bool
 
 	stack []screen
 
@@ -156,7 +164,8 @@ func (k *Kiosk) build() {
 	k.keyboard = newKeyboard(k)
 	k.keyboardButton = ui.BigButton("键盘", widget.MediumImportance, k.keyboard.toggle)
 	k.keyboardButton.Icon = theme.ListIcon()
-	askBar := container.NewBorder(nil, nil, k.keyboardButton, k.askButton, ui.Tall(k.entry))
+	k.buildMic()
+	askBar := container.NewBorder(nil, nil, k.keyboardButton, container.NewHBox(k.askButton, k.micButton), ui.Tall(k.entry))
 	barBg := canvas.NewRectangle(ui.HallSky)
 	bottom := container.NewStack(barBg, container.NewPadded(container.NewVBox(k.keyboard.panel, askBar)))
 
@@ -264,6 +273,10 @@ func (k *Kiosk) Ask(question string) {
 		return
 	}
 	k.Touch()
+	if k.deps.Voice != nil {
+		k.askAloud(q)
+		return
+	}
 	k.mu.Lock()
 	if k.askCancel != nil {
 		k.askCancel() // a newer question replaces one still being answered
@@ -292,17 +305,20 @@ func (k *Kiosk) Ask(question string) {
 				k.log.Warn("ask failed", "stage", "ask", "err", err)
 				ans = answer.Answer{Question: q, Text: "抱歉，系统刚才出了点问题，没能查到答案。", Tier: answer.TierOffline}
 			}
-			k.showAnswer(ans)
+			k.renderAnswer(ans, true)
 		})
 	})
 }
 
-func (k *Kiosk) showAnswer(ans answer.Answer) {
+// renderAnswer shows the answer card. say is true when no voice speaks the
+// answer, so the character mouths it and the caption shows it.
+func (k *Kiosk) renderAnswer(ans answer.Answer, say bool) {
 	offline := k.currentTier() != answer.TierOnline
 	card := answerCard(ans, offline, k.cfg.HelpDesk)
 	k.stack = nil
 	k.Push("回答", card)
 	k.traceScreen("answer", ans)
+	k.lastGrounded = ans.Grounded
 	spoken := ans.Text
 	if !ans.Grounded {
 		spoken = declineLine(ans, k.cfg.HelpDesk)
@@ -312,9 +328,11 @@ func (k *Kiosk) showAnswer(ans answer.Answer) {
 	} else {
 		k.SetMood(MoodSpeaking)
 	}
-	k.caption.SetText(firstSentences(spoken, 60))
-	if k.deps.Character != nil {
-		k.deps.Character.Say(spoken)
+	if say {
+		k.caption.SetText(firstSentences(spoken, 60))
+		if k.deps.Character != nil {
+			k.deps.Character.Say(spoken)
+		}
 	}
 	if ans.Grounded {
 		k.openRoute(ans)
@@ -377,7 +395,15 @@ func (k *Kiosk) Reset() {
 	k.entry.SetText("")
 	k.keyboard.hide()
 	k.caption.SetText("您好，我是小服。请点一个常见问题，或在下方输入您想问的事。")
-	k.deps.Asker.Reset()
+	if k.deps.Asker != nil {
+		k.deps.Asker.Reset()
+	}
+	if k.deps.Voice != nil {
+		k.deps.Voice.Reset()
+		k.micButton.Enable()
+		k.setVoiceState(voiceIdle)
+	}
+	k.turn, k.captions, k.live = 0, nil, nil
 	if k.deps.OnReset != nil {
 		k.deps.OnReset()
 	}

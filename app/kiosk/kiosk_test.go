@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/answer"
+	"xiaofu/app/convo"
 	"xiaofu/app/ui"
 	"xiaofu/localkb"
 )
@@ -338,4 +339,94 @@ func findButton(o fyne.CanvasObject, label string) *widget.Button {
 		}
 	})
 	return found
+}
+
+// fakeVoice plays back the events a conversation emits for a typed question.
+type fakeVoice struct {
+	k          *Kiosk
+	asked      []string
+	talks      int
+	interrupts int
+	resets     int
+}
+
+func (v *fakeVoice) Text(_ context.Context, q string) error {
+	v.asked = append(v.asked, q)
+	turn := uint64(len(v.asked))
+	a := grounded
+	a.Question = q
+	for _, ev := range []convo.Event{
+		{Kind: convo.EventTranscript, Turn: turn, Text: q},
+		{Kind: convo.EventThinking, Turn: turn},
+		{Kind: convo.EventCaption, Turn: turn, Text: "企业在年度汇算清缴时自行申报享受研发费用加计扣除，"},
+		{Kind: convo.EventSpeaking, Turn: turn},
+	} {
+		v.k.handleEvent(ev)
+	}
+	return nil
+}
+func (v *fakeVoice) Talk()      { v.talks++ }
+func (v *fakeVoice) Interrupt() { v.interrupts++ }
+func (v *fakeVoice) Reset()     { v.resets++ }
+
+func TestSpokenAnswerShowsCaptionsThenTheCard(t *testing.T) {
+	k, _, w := newTestKiosk(t, DefaultConfig())
+	v := &fakeVoice{k: k}
+	k.deps.Voice = v
+	k.micButton.Show()
+
+	test.Type(k.Entry(), "研发费用加计扣除怎么申请")
+	test.Tap(k.AskButton())
+	if len(v.asked) != 1 {
+		t.Fatalf("typed question did not go to the voice: %v", v.asked)
+	}
+	if !screenHas(w, "企业在年度汇算清缴时自行申报享受研发费用加计扣除，") {
+		t.Errorf("live caption not on the answer screen: %q", texts(w.Content()))
+	}
+	if k.micButton.Text != "停止" {
+		t.Errorf("while speaking the microphone button reads %q, want a stop button", k.micButton.Text)
+	}
+	test.Tap(k.micButton)
+	if v.interrupts != 1 {
+		t.Errorf("stop button interrupted %d times", v.interrupts)
+	}
+
+	final := grounded
+	k.handleEvent(convo.Event{Kind: convo.EventCitations, Turn: 1, Answer: &final})
+	k.handleEvent(convo.Event{Kind: convo.EventDone, Turn: 1})
+	if !screenHas(w, "编号 政务问答-101") {
+		t.Errorf("final card lacks its citation: %q", texts(w.Content()))
+	}
+	if k.micButton.Text != "说话" {
+		t.Errorf("after the turn the microphone button reads %q", k.micButton.Text)
+	}
+
+	// Events of an older turn arriving late are ignored.
+	k.handleEvent(convo.Event{Kind: convo.EventTranscript, Turn: 2, Text: "新问题"})
+	k.handleEvent(convo.Event{Kind: convo.EventCaption, Turn: 1, Text: "过时的句子"})
+	if screenHas(w, "过时的句子") {
+		t.Error("a stale turn's caption reached the screen")
+	}
+}
+
+func TestVoiceDownOffersKeyboard(t *testing.T) {
+	k, _, w := newTestKiosk(t, DefaultConfig())
+	v := &fakeVoice{k: k}
+	k.deps.Voice = v
+	k.micButton.Show()
+	test.Tap(k.micButton)
+	if v.talks != 1 || !screenHas(w, "我在听") {
+		t.Fatalf("tapping the microphone did not show listening at once (talks=%d)", v.talks)
+	}
+	k.handleEvent(convo.Event{Kind: convo.EventTypeInstead, Turn: 1, Text: convo.TypeInstead})
+	if !k.keyboard.panel.Visible() || !k.micButton.Disabled() {
+		t.Error("with speech recognition down the keyboard should open and the microphone be disabled")
+	}
+	if !screenHas(w, convo.TypeInstead) {
+		t.Error("visitor not told to tap or type")
+	}
+	k.Reset()
+	if k.micButton.Disabled() || v.resets != 1 {
+		t.Error("the next visitor should get the microphone back")
+	}
 }
