@@ -102,6 +102,9 @@ func TestDemoSnapshotContent(t *testing.T) {
 // TestDemoSnapshotImports runs the committed snapshot through the kiosk's
 // own importer: every line must pass its validation.
 func TestDemoSnapshotImports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 5 MB; skipped with -short")
+	}
 	if err := localkb.CheckFTS5(); err != nil {
 		t.Skip(err)
 	}
@@ -122,6 +125,9 @@ func TestDemoSnapshotImports(t *testing.T) {
 // what the converter makes of the shared data and the authored records, so
 // that nobody edits it by hand or forgets to regenerate it.
 func TestDemoSnapshotIsRegenerated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rebuilds from the shared data; skipped with -short")
+	}
 	dataDir := filepath.Join(repoRoot(), "..", "shared", "data")
 	if _, err := os.Stat(filepath.Join(dataDir, srcGovQA)); err != nil {
 		t.Skipf("shared data not present: %v", err)
