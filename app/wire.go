@@ -6,6 +6,7 @@ import (
 
 	"xiaofu/app/answer"
 	"xiaofu/app/kiosk"
+	"xiaofu/avatar"
 )
 
 // wireServices connects the parts behind the kiosk window: the answer
@@ -14,5 +15,9 @@ func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *ki
 	eng := &answer.Engine{KB: p.kb, Offline: true, Hall: p.kb.Meta().Hall, Logger: log.With("component", "answer")}
 	p.deps.Asker = eng.NewVisit()
 	p.deps.Tier = func() string { return answer.TierOffline }
+	av := avatar.New()
+	av.SetState(avatar.Attract)
+	p.deps.Character = character{av}
+	p.closers = append(p.closers, av.Close)
 	return nil
 }
