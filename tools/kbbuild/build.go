@@ -362,11 +362,12 @@ func usedTopics(recs []*localkb.Record) []string {
 	}
 	var out []string
 	for _, t := range allTopics {
-		if seen[t] {
+		if seen[t] && t != topicOther {
 			out = append(out, t)
 		}
 	}
-	// Topics of authored records that the vocabulary does not know go last.
+	// Topics of authored records that the vocabulary does not know come
+	// next, and "other" always last.
 	var extra []string
 	for t := range seen {
 		if !containsString(allTopics, t) {
@@ -374,7 +375,11 @@ func usedTopics(recs []*localkb.Record) []string {
 		}
 	}
 	sort.Strings(extra)
-	return append(out, extra...)
+	out = append(out, extra...)
+	if seen[topicOther] {
+		out = append(out, topicOther)
+	}
+	return out
 }
 
 func containsString(list []string, s string) bool {

@@ -186,6 +186,9 @@ func TestBuildFixtureGuides(t *testing.T) {
 	if r.Topics[0] != topicStartup {
 		t.Errorf("topics = %q", r.Topics)
 	}
+	if !slices.Equal(r.Alt, []string{"内资公司设立登记", "公司设立"}) {
+		t.Errorf("alt = %q, want the catalogue and short names", r.Alt)
+	}
 	for _, want := range []string{"由广东省市场监督管理局办理", "承诺3个工作日内办结（法定20个工作日）", "办理地点：广州市天河区天河北路"} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("summary %q lacks %q", r.Body, want)
@@ -193,6 +196,9 @@ func TestBuildFixtureGuides(t *testing.T) {
 	}
 
 	nat := byID["11440000MB2D0234372440125017099"]
+	if !slices.Equal(nat.Alt, []string{"登记档案查询"}) {
+		t.Errorf("alt = %q", nat.Alt)
+	}
 	if nat.Guide.LegalDays != 0 || !strings.Contains(nat.Body, "法定办理时限90个自然日") {
 		t.Errorf("natural days: legal=%d body=%q", nat.Guide.LegalDays, nat.Body)
 	}
@@ -207,6 +213,9 @@ func TestBuildFixtureGuides(t *testing.T) {
 	dept := byID["dept-gd-MB2D02343"]
 	if dept.Kind != localkb.KindDepartment || dept.Title != "广东省市场监督管理局" || dept.Dept == nil {
 		t.Fatalf("Guangdong department = %+v", dept)
+	}
+	if !slices.Equal(dept.Dept.Aliases, []string{"市场监督管理局"}) {
+		t.Errorf("aliases = %q", dept.Dept.Aliases)
 	}
 	if dept.Dept.Address != "广州市天河区天河北路" || !slices.Contains(dept.Dept.Phones, "020-12345") || !strings.Contains(dept.Dept.Duties, "2项") {
 		t.Errorf("department aggregate = %+v", dept.Dept)

@@ -321,6 +321,8 @@ type gdItem struct {
 	Themes         json.RawMessage `json:"theme_category"`
 	Objects        json.RawMessage `json:"service_object_name"`
 	Materials      json.RawMessage `json:"material_intro"`
+	CatalogName    string          `json:"CATANAME"`
+	ShortName      string          `json:"matter_short"`
 	CoDepartment   string          `json:"co_department"`
 	Platform       string          `json:"bear_paltform"`
 }
@@ -349,7 +351,21 @@ func stringsOf(raw json.RawMessage) []string {
 func (b *builder) loadGuangdong() (map[string]*deptAgg, error) {
 	rep := b.report(srcGD)
 	depts := map[string]*deptAgg{}
-	err := readJSONL(filepath.Join(b.dataDir, srcGD), func(line int, raw []byte) error {
+	// A catalogue name shared by many sub-items would tie them all in
+	// search, so it becomes an alternate name only where it is nearly
+	// unique.
+	catalogUse := map[string]int{}
+	err := readJSONL(filepath.Join(b.dataDir, srcGD), func(_ int, raw []byte) error {
+		var it gdItem
+		if json.Unmarshal(raw, &it) == nil {
+			catalogUse[cleanLine(it.CatalogName)]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = readJSONL(filepath.Join(b.dataDir, srcGD), func(line int, raw []byte) error {
 		rep.Read++
 		var it gdItem
 		if err := json.Unmarshal(raw, &it); err != nil {
@@ -411,6 +427,12 @@ func (b *builder) loadGuangdong() (map[string]*deptAgg, error) {
 			Source:     srcGD,
 			Guide:      g,
 		}
+		if c := cleanLine(it.CatalogName); c != "" && c != name && !isNone(c) && catalogUse[c] <= 2 {
+			rec.Alt = append(rec.Alt, c)
+		}
+		if short := cleanLine(it.ShortName); !isNone(short) && short != name {
+			rec.Alt = appendUnique(rec.Alt, short)
+		}
 		if it.Area != "" && it.Area != "广东省" {
 			rec.Keywords = []string{cleanLine(it.Area)}
 		}
@@ -444,6 +466,20 @@ func (b *builder) loadGuangdong() (map[string]*deptAgg, error) {
 		return nil
 	})
 	return depts, err
+}
+
+// regionPrefixes are stripped from a department's name to give the short
+// name visitors say ("广东省市场监督管理局" → "市场监督管理局").
+var regionPrefixes = []string{"广东省", "广州市", "中华人民共和国"}
+
+// shortDeptName returns the name without its region prefix, or "".
+func shortDeptName(name string) string {
+	for _, p := range regionPrefixes {
+		if rest := strings.TrimPrefix(name, p); rest != name && runeLen(rest) >= 3 {
+			return rest
+		}
+	}
+	return ""
 }
 
 func firstNonNone(vs ...string) string {
@@ -529,6 +565,9 @@ func (b *builder) gdDepartments(depts map[string]*deptAgg) {
 		d := &localkb.Department{
 			Phones:  topCounts(agg.phones, 3),
 			Address: majority(agg.places, agg.count),
+		}
+		if short := shortDeptName(name); short != "" {
+			d.Aliases = []string{short}
 		}
 		d.Duties = fmt.Sprintf("承办政务服务事项%d项，例如：%s。", agg.count, strings.Join(firstN(agg.items, 5), "、"))
 		rec := &localkb.Record{

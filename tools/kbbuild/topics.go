@@ -6,7 +6,8 @@ import "strings"
 // first because the hall serves enterprises. Every record gets at least one;
 // topicOther is the last resort.
 const (
-	topicPolicy     = "政策" // used by the authored policy records
+	topicPolicy     = "政策"  // used by the authored policy records
+	topicBundle     = "一类事" // used by the authored bundle records
 	topicStartup    = "企业开办与变更"
 	topicTax        = "纳税与税收优惠"
 	topicTech       = "科技创新与知识产权"
@@ -35,7 +36,7 @@ const (
 
 // allTopics lists the browse topics in display order.
 var allTopics = []string{
-	topicPolicy, topicStartup, topicTax, topicTech, topicLabour, topicSocial, topicFund, topicJobs, topicFinance, topicTrade,
+	topicPolicy, topicBundle, topicStartup, topicTax, topicTech, topicLabour, topicSocial, topicFund, topicJobs, topicFinance, topicTrade,
 	topicMedical, topicHousing, topicTransport, topicSafety, topicCulture, topicHealth, topicEducation,
 	topicWelfare, topicBorder, topicCity, topicJustice, topicResidence, topicFarming, topicOther,
 }
