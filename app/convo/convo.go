@@ -159,7 +159,8 @@ type Conversation struct {
 	cancel   context.CancelFunc
 	running  chan struct{}
 	lastTier string
-	asrTold  bool // the visitor was already told aloud that voice input is down
+	asrTold  bool    // the visitor was already told aloud that voice input is down
+	last     *Timing // the stage times of the last turn that ended
 
 	turns atomic.Uint64
 }
@@ -401,6 +402,10 @@ func (c *Conversation) answer(ctx context.Context, id uint64, q string, tm *Timi
 // finish logs the stage times and reports the end of the turn.
 func (c *Conversation) finish(ctx context.Context, id uint64, tm *Timing, err error) error {
 	tm.Done = c.cfg.Now()
+	c.mu.Lock()
+	cp := *tm
+	c.last = &cp
+	c.mu.Unlock()
 	for _, st := range tm.Stages() {
 		c.log.Info("turn stage", "turn", id, "stage", st.Name, "ms", st.Since.Milliseconds())
 	}
@@ -410,6 +415,18 @@ func (c *Conversation) finish(ctx context.Context, id uint64, tm *Timing, err er
 	}
 	c.emit(Event{Kind: EventDone, Turn: id, Timing: tm, Err: err})
 	return err
+}
+
+// LastTiming is the stage times of the last turn that ended, interrupted
+// or not; nil before the first.
+func (c *Conversation) LastTiming() *Timing {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		return nil
+	}
+	cp := *c.last
+	return &cp
 }
 
 // Timing is when each stage of a turn happened; zero when it did not.

@@ -69,7 +69,11 @@ func (t *toneSynth) Synthesize(ctx context.Context, text string, emit func(speec
 	return nil
 }
 
-func (t *toneSynth) said() []string { t.mu.Lock(); defer t.mu.Unlock(); return append([]string(nil), t.texts...) }
+func (t *toneSynth) said() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.texts...)
+}
 
 type fakeRecognizer struct {
 	text     string
