@@ -17,7 +17,7 @@ func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *ki
 	p.deps.Tier = func() string { return answer.TierOffline }
 	av := avatar.New()
 	av.SetState(avatar.Attract)
-	p.deps.Character = character{av}
+	p.deps.Character = kiosk.AvatarCharacter(av)
 	p.closers = append(p.closers, av.Close)
 	return nil
 }

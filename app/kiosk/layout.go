@@ -9,9 +9,12 @@ type stageLayout struct{}
 
 const gap = 12
 
-// stageShare returns the stage's share of the long side.
+// stageShare returns the stage's share of the long side. The body is
+// treated as landscape only when clearly wider than tall, so that opening the
+// on-screen keyboard on a portrait panel (which shortens the body) does not
+// flip the whole screen sideways.
 func stageShare(size fyne.Size) (portrait bool, share float32) {
-	if size.Height >= size.Width {
+	if size.Width < 1.4*size.Height {
 		return true, 0.30
 	}
 	return false, 0.34

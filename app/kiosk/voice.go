@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/convo"
+	"xiaofu/app/ui"
 )
 
 // Voice answers aloud. When the kiosk has one, typed and tapped questions go
@@ -172,20 +174,27 @@ func (k *Kiosk) handleEvent(ev convo.Event) {
 // liveCard shows the answer's sentences as they are spoken, before the
 // final card with its sources replaces it.
 type liveCard struct {
-	obj  fyne.CanvasObject
-	text *widget.Label
+	obj    fyne.CanvasObject
+	status *widget.Label
+	bar    *widget.ProgressBarInfinite
 }
 
 func newLiveCard(q string) *liveCard {
-	l := &liveCard{}
-	card := thinkingCard(q)
-	l.text = widget.NewLabel("")
-	l.text.Wrapping = fyne.TextWrapWord
-	l.obj = card
-	if c, ok := card.(*fyne.Container); ok {
-		c.Add(l.text)
-	}
+	l := &liveCard{status: ui.Wrapped("小服正在查找答案…"), bar: widget.NewProgressBarInfinite()}
+	l.obj = container.NewVBox(questionBubble(q), ui.Card(container.NewVBox(l.status, l.bar)))
 	return l
 }
 
-func (l *liveCard) setText(s string) { l.text.SetText(s) }
+// setText shows the sentences spoken so far; empty text (a retracted
+// answer) goes back to the searching state.
+func (l *liveCard) setText(s string) {
+	if s == "" {
+		l.status.SetText("小服正在查找答案…")
+		l.bar.Show()
+		l.bar.Start()
+		return
+	}
+	l.bar.Stop()
+	l.bar.Hide()
+	l.status.SetText(s)
+}

@@ -10,8 +10,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// BigButton is a button at least TouchHeight tall; importance sets its colour
-// (widget.HighImportance for the main action on a screen).
+// BigButton is a button in the kiosk's large text (about 66 px tall, 16 mm on
+// a 21-inch panel); importance sets its colour (widget.HighImportance for the
+// main action on a screen). Wrap it in Tall where it is a screen's main
+// target and must be TouchHeight tall.
 func BigButton(label string, importance widget.Importance, tapped func()) *widget.Button {
 	b := widget.NewButton(label, tapped)
 	b.Importance = importance
