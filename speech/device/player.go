@@ -1,0 +1,157 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gordonklaus/portaudio"
+
+	"xiaofu/speech"
+)
+
+// Player is the loudspeaker: a PortAudio output stream that runs from Open
+// to Close, fed from a speech.PlayQueue. Play queues audio in any format
+// (converted to the device's), cancelling a Play's context silences the
+// speaker within one device buffer and discards what was queued, and
+// OnLevel hears the level of every 20 ms actually played.
+type Player struct {
+	dev    *portaudio.DeviceInfo
+	q      *speech.PlayQueue
+	stream *portaudio.Stream
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close
+	levelDone chan struct{}
+}
+
+// PlayerConfig tunes OpenPlayer.
+type PlayerConfig struct {
+	Device string // name or part of it; "" for the default output
+	// OnLevel receives the RMS level (0..1) of each 20 ms of audio as it
+	// is played, and 0 when playback stops: it drives the avatar's mouth.
+	// It runs on the player's own goroutine, never on the audio callback.
+	OnLevel func(level float64)
+	// Buffer is how much audio may be queued ahead of the speaker (2 s
+	// when zero); Play blocks beyond it.
+	Buffer time.Duration
+}
+
+// OpenPlayer opens and starts the output device.
+func OpenPlayer(cfg PlayerConfig) (*Player, error) {
+	if err := acquire(); err != nil {
+		return nil, err
+	}
+	dev, err := find(cfg.Device, false)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open player: %w", err)
+	}
+	var format speech.Format
+	var params portaudio.StreamParameters
+	for _, rate := range []float64{dev.DefaultSampleRate, 48000, 44100, 16000} {
+		for _, ch := range []int{1, 2} {
+			if ch > dev.MaxOutputChannels {
+				continue
+			}
+			params = portaudio.StreamParameters{
+				Output:     portaudio.StreamDeviceParameters{Device: dev, Channels: ch, Latency: dev.DefaultLowOutputLatency},
+				SampleRate: rate, FramesPerBuffer: int(rate) / 100, // 10 ms: a cancel is heard at once
+			}
+			if portaudio.IsFormatSupported(params, make([]int16, 1)) == nil {
+				format = speech.Format{SampleRate: int(rate), Channels: ch}
+				break
+			}
+		}
+		if format.SampleRate != 0 {
+			break
+		}
+	}
+	if format.SampleRate == 0 {
+		release()
+		return nil, fmt.Errorf("open player: %w: %q supports no 16-bit output format", ErrNoDevice, dev.Name)
+	}
+	buffer := cfg.Buffer
+	if buffer == 0 {
+		buffer = 2 * time.Second
+	}
+	p := &Player{dev: dev, q: speech.NewPlayQueue(format, buffer), done: make(chan struct{}), levelDone: make(chan struct{})}
+	stream, err := portaudio.OpenStream(params, func(out []int16) { p.q.Fill(out) })
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open player: stream on %q: %w", dev.Name, err)
+	}
+	if err := stream.Start(); err != nil {
+		stream.Close()
+		release()
+		return nil, fmt.Errorf("open player: start %q: %w", dev.Name, err)
+	}
+	p.stream = stream
+	go func() {
+		defer close(p.levelDone)
+		for {
+			select {
+			case l := <-p.q.Levels():
+				if cfg.OnLevel != nil {
+					cfg.OnLevel(l)
+				}
+			case <-p.done:
+				return
+			}
+		}
+	}()
+	return p, nil
+}
+
+// Name returns the device's name.
+func (p *Player) Name() string { return p.dev.Name }
+
+// DeviceFormat returns the rate and channels the device plays at.
+func (p *Player) DeviceFormat() speech.Format { return p.q.Format() }
+
+// Play queues c; it returns once the audio is queued (blocking while the
+// queue is full), not when it has been heard: call Wait for that. When ctx
+// ends, before or after Play returns, the queued audio is discarded and the
+// speaker falls silent.
+func (p *Player) Play(ctx context.Context, c speech.Chunk) error {
+	if p.isClosed() {
+		return fmt.Errorf("play: %w", speech.ErrClosed)
+	}
+	if err := p.q.Play(ctx, c); err != nil {
+		return fmt.Errorf("play: %w", err)
+	}
+	return nil
+}
+
+// Wait blocks until everything queued has been handed to the device.
+func (p *Player) Wait(ctx context.Context) error { return p.q.Wait(ctx) }
+
+// Stop silences the speaker and discards what is queued.
+func (p *Player) Stop() { p.q.Stop() }
+
+// Underruns counts device buffers that ran dry in the middle of audio.
+func (p *Player) Underruns() uint64 { return p.q.Underruns() }
+
+func (p *Player) isClosed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close stops the stream and releases the device.
+func (p *Player) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		p.q.Stop()
+		close(p.done)
+		err = p.stream.Stop()
+		p.stream.Close()
+		<-p.levelDone
+		release()
+	})
+	return err
+}
