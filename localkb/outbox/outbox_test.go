@@ -227,8 +227,9 @@ func TestPendingSurvivesReopen(t *testing.T) {
 }
 
 func TestCloseStopsTheLoopAndRefusesEnqueue(t *testing.T) {
-	block := make(chan struct{})
+	started, block := make(chan struct{}), make(chan struct{})
 	s := outbox.SenderFunc(func(ctx context.Context, key string, p []byte) (string, error) {
+		close(started)
 		<-ctx.Done() // a send hanging on a dead network
 		close(block)
 		return "", ctx.Err()
@@ -238,6 +239,7 @@ func TestCloseStopsTheLoopAndRefusesEnqueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Enqueue(context.Background(), "k", []byte("p"))
+	<-started
 	done := make(chan error)
 	go func() { done <- o.Close() }()
 	select {
@@ -251,5 +253,14 @@ func TestCloseStopsTheLoopAndRefusesEnqueue(t *testing.T) {
 	<-block
 	if _, err := o.Enqueue(context.Background(), "k2", nil); err == nil {
 		t.Fatal("enqueue after close succeeded")
+	}
+	// The cancelled send left the entry pending for the next start.
+	o2 := outbox.New(o.Path, nil)
+	if err := o2.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	if e, err := o2.Get(context.Background(), "k"); err != nil || e.State != outbox.StatePending {
+		t.Fatalf("after close = %+v, %v; want pending", e, err)
 	}
 }
