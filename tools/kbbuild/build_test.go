@@ -146,8 +146,13 @@ func TestBuildFixtureFAQ(t *testing.T) {
 	}
 
 	gov := reportFor(t, res, srcGovQA)
-	if gov.Read != 6 || gov.Written != 4 || gov.Skipped != 2 {
-		t.Errorf("gov_qa report read/written/skipped = %d/%d/%d, want 6/4/2", gov.Read, gov.Written, gov.Skipped)
+	if gov.Read != 7 || gov.Written != 5 || gov.Skipped != 2 {
+		t.Errorf("gov_qa report read/written/skipped = %d/%d/%d, want 7/5/2", gov.Read, gov.Written, gov.Skipped)
+	}
+	r6 := byID["政务问答-6"]
+	if r6.Title != "什么情况下要进行驾驶证考试预约？" || r6.Body != "初次申领机动车驾驶证的，需通过互联网平台办理考试预约。\n如何办理考试预约或取消考试预约呢？\n第一步：登录“交管12123”APP。第二步：点击【考试预约】。" ||
+		!slices.Equal(r6.Alt, []string{"如何办理考试预约或取消考试预约呢？"}) {
+		t.Errorf("embedded answer not recovered: %+v", r6)
 	}
 	if !hasNote(gov, "政务问答-3", "skipped", "empty answer") || !hasNote(gov, "line 7", "skipped", "not JSON") {
 		t.Errorf("gov_qa notes = %+v", gov.notes)
@@ -358,7 +363,7 @@ func TestRunWritesSnapshotNoticeAndReport(t *testing.T) {
 	}
 	report := stdout.String()
 	for _, want := range []string{
-		"msgabench-beijing-gov-qa/gov_qa_2081.jsonl                      6       4",
+		"msgabench-beijing-gov-qa/gov_qa_2081.jsonl                      7       5",
 		"skipped 政务问答-3: empty answer",
 		"found       2× question and answer columns swapped",
 		"wrote " + out,

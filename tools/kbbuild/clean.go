@@ -235,6 +235,74 @@ func splitQuestionAnswer(q string) (question, answer, trailing string, ok bool) 
 	return question, answer, trailing, true
 }
 
+// answerMarkers start an answer that slipped into the question column.
+var answerMarkers = []string{"答：", "答:", "答", "A：", "A:"}
+
+// splitEmbeddedAnswer repairs a question column that holds its answer too,
+// as rows misaligned in the source do: "问题？答1、……" or "问题？<a
+// sentence restating the question and answering it>". It returns the
+// question, the embedded answer and, when the text ends by asking a second
+// question ("……如何办理考试预约呢？"), that follow-up. Text after the
+// question mark that asks more, or explains the question in brackets, is
+// left alone: ok is false.
+func splitEmbeddedAnswer(q string) (question, answer, followUp string, ok bool) {
+	i := strings.IndexAny(q, "？?")
+	if i < 0 {
+		return "", "", "", false
+	}
+	_, w := utf8.DecodeRuneInString(q[i:])
+	question, rest := q[:i+w], strings.TrimSpace(q[i+w:])
+	if rest == "" || strings.HasPrefix(rest, "（") || strings.HasPrefix(rest, "(") {
+		return "", "", "", false
+	}
+	marked := false
+	for _, m := range answerMarkers {
+		if strings.HasPrefix(rest, m) {
+			rest, marked = strings.TrimSpace(strings.TrimPrefix(rest, m)), true
+			break
+		}
+	}
+	if !marked {
+		// Without a marker, only a long declarative text that repeats
+		// words of the question is taken for its answer.
+		if strings.ContainsAny(rest, "？?") || runeLen(rest) < 30 || !sharesPhrase(question, rest, 6) {
+			return "", "", "", false
+		}
+	}
+	answer = rest
+	if strings.HasSuffix(answer, "？") || strings.HasSuffix(answer, "?") {
+		if j := strings.LastIndex(answer, "。"); j > 0 {
+			followUp = strings.TrimSpace(answer[j+len("。"):])
+			answer = answer[:j+len("。")]
+		}
+	}
+	if runeLen(answer) < 10 {
+		return "", "", "", false
+	}
+	return question, answer, followUp, true
+}
+
+// dedupeQuestion returns the question once when the column holds it twice.
+func dedupeQuestion(q string) (string, bool) {
+	rs := []rune(q)
+	if n := len(rs); n >= 8 && n%2 == 0 && string(rs[:n/2]) == string(rs[n/2:]) {
+		return string(rs[:n/2]), true
+	}
+	return q, false
+}
+
+// sharesPhrase reports whether a and b have a common substring of at least
+// n characters.
+func sharesPhrase(a, b string, n int) bool {
+	ra := []rune(a)
+	for i := 0; i+n <= len(ra); i++ {
+		if strings.Contains(b, string(ra[i:i+n])) {
+			return true
+		}
+	}
+	return false
+}
+
 // splitList splits a keyword or material list on the separators the
 // sources use and drops empties and duplicates, keeping the order.
 func splitList(s string) []string {

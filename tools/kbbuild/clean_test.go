@@ -301,3 +301,56 @@ func TestAssignTopics(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitEmbeddedAnswer(t *testing.T) {
+	tests := []struct {
+		name                     string
+		in                       string
+		question, answer, follow string
+		ok                       bool
+	}{
+		{
+			name:     "marked answer",
+			in:       "网约车驾驶员从业资格考试科目是什么？答1、考试科目：包括全国公共科目和北京区域科目考试。",
+			question: "网约车驾驶员从业资格考试科目是什么？",
+			answer:   "1、考试科目：包括全国公共科目和北京区域科目考试。",
+			ok:       true,
+		},
+		{
+			name:     "marked answer and a follow-up question",
+			in:       "什么情况下要进行驾驶证考试预约？A：初次申领机动车驾驶证的，需通过互联网平台办理考试预约。如何办理考试预约或取消考试预约呢？",
+			question: "什么情况下要进行驾驶证考试预约？",
+			answer:   "初次申领机动车驾驶证的，需通过互联网平台办理考试预约。",
+			follow:   "如何办理考试预约或取消考试预约呢？",
+			ok:       true,
+		},
+		{
+			name:     "unmarked answer restating the question",
+			in:       "道路停车为什么要实行电子收费？依据《北京市机动车停车条例》第三十九条，本市道路停车要实行电子收费，做到计时客观公正。",
+			question: "道路停车为什么要实行电子收费？",
+			answer:   "依据《北京市机动车停车条例》第三十九条，本市道路停车要实行电子收费，做到计时客观公正。",
+			ok:       true,
+		},
+		{name: "more questions", in: "无证违法建设向哪反映？私搭乱建向哪反映？规划部门都负责什么情况的违法建设？"},
+		{name: "bracketed example", in: "医院硬件条件不符合项目内涵要求如何收费？（如床位费和集中配液中心等情况，是否可以按照项目价格收取费用）"},
+		{name: "context that does not repeat the question", in: "请问这个怎么办？我们公司去年在海淀注册成立，主要从事软件开发业务，员工二十人左右。"},
+		{name: "plain question", in: "企业年金的缴费比例是多少？"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, a, f, ok := splitEmbeddedAnswer(tt.in)
+			if ok != tt.ok || q != tt.question || a != tt.answer || f != tt.follow {
+				t.Errorf("splitEmbeddedAnswer = %q, %q, %q, %v; want %q, %q, %q, %v", q, a, f, ok, tt.question, tt.answer, tt.follow, tt.ok)
+			}
+		})
+	}
+}
+
+func TestDedupeQuestion(t *testing.T) {
+	if q, ok := dedupeQuestion("是否需要区分费用？是否需要区分费用？"); !ok || q != "是否需要区分费用？" {
+		t.Errorf("dedupeQuestion = %q, %v", q, ok)
+	}
+	if _, ok := dedupeQuestion("哈哈哈哈"); ok {
+		t.Error("short repetition treated as a doubled question")
+	}
+}

@@ -211,12 +211,40 @@ func (b *builder) addQA(row qaRow, source string, rep *sourceReport, dedupe bool
 	if repaired {
 		why = append(why, "text cleaned (HTML entities, tags or stray spaces)")
 	}
+	var followUps []string
 	swapped := swappedQA(q, a)
 	if swapped {
 		rep.detect("question and answer columns swapped")
 		q, a = cleanLine(a), cleanText(q)
 		repaired = true
 		why = append(why, "question and answer swapped back")
+	}
+	if dq, ok := dedupeQuestion(q); ok {
+		q = dq
+		repaired = true
+		why = append(why, "question written twice")
+	}
+	if t := strings.TrimLeft(q, ".,，、;；:： "); t != q {
+		q = t
+		repaired = true
+		why = append(why, "stray punctuation before the question")
+	}
+	if a != "" && !sourceNoteRe.MatchString(a) {
+		if sq, emb, follow, ok := splitEmbeddedAnswer(q); ok {
+			// The answer column then belongs to the same topic block of the
+			// source (often the follow-up question's answer); it is kept
+			// after the recovered answer rather than lost.
+			body := emb
+			if follow != "" {
+				body += "\n" + follow
+			}
+			q, a = sq, body+"\n"+a
+			repaired = true
+			why = append(why, "answer found in the question column, the answer column's text kept after it")
+			if follow != "" {
+				followUps = append(followUps, follow)
+			}
+		}
 	}
 	if a == "" || sourceNoteRe.MatchString(a) {
 		// The answer column is empty or only says where the answer came
@@ -268,6 +296,7 @@ func (b *builder) addQA(row qaRow, source string, rep *sourceReport, dedupe bool
 		Kind:       localkb.KindFAQ,
 		Title:      q,
 		Body:       a,
+		Alt:        followUps,
 		Keywords:   keywords,
 		Topics:     assignTopics(nil, q, keywords, full),
 		Department: full,
