@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,4 +36,23 @@ func ReadRecords(r io.Reader) ([]localkb.Record, error) {
 		return nil, fmt.Errorf("read records: %w", err)
 	}
 	return out, nil
+}
+
+// RecordLister is the part of the knowledge base the engine loads from;
+// *localkb.KB satisfies it.
+type RecordLister interface {
+	ByKind(ctx context.Context, kind string, limit int) ([]localkb.Record, error)
+}
+
+// Load builds an engine from the policy and tag records of a knowledge base.
+func Load(ctx context.Context, kb RecordLister) (*Engine, error) {
+	var recs []localkb.Record
+	for _, kind := range []string{localkb.KindTag, localkb.KindPolicy} {
+		r, err := kb.ByKind(ctx, kind, 0)
+		if err != nil {
+			return nil, fmt.Errorf("load policies: %s records: %w", kind, err)
+		}
+		recs = append(recs, r...)
+	}
+	return New(recs)
 }

@@ -164,7 +164,7 @@ func (e *Engine) matchOne(cp *compiledPolicy, fs []fact, p Profile) PolicyMatch 
 			l.Reason = "还不知道" + strings.Join(labels, "、")
 			l.Hint = e.hint(c)
 		case StatusManual:
-			l.Reason = "需工作人员核实：" + c.src.Text
+			l.Reason = "需工作人员核实"
 		}
 		m.Lines = append(m.Lines, l)
 	}
@@ -244,7 +244,11 @@ func (e *Engine) nextQuestion(res Result, skip []string) *Question {
 	}
 	best := ""
 	for f, s := range score {
-		if best == "" || s > score[best] || (s == score[best] && tieLess(f, best, rank)) {
+		// Scores are sums of fractions added in map order: compare with a
+		// tolerance so equal values fall to the vocabulary order, not to
+		// rounding.
+		d := s - score[best]
+		if best == "" || d > 1e-6 || (d > -1e-6 && tieLess(f, best, rank)) {
 			best = f
 		}
 	}

@@ -167,3 +167,30 @@ func RedactCreditCode(code string) string {
 	}
 	return code[:8] + "**********"
 }
+
+// regionNames names the registration areas of the demo data's districts;
+// other codes fall back to their province.
+var regionNames = map[string]string{
+	"330106": "浙江省杭州市西湖区", "330108": "浙江省杭州市滨江区", "330110": "浙江省杭州市余杭区", "330100": "浙江省杭州市",
+	"440106": "广东省广州市天河区", "440100": "广东省广州市", "440300": "广东省深圳市",
+	"310104": "上海市徐汇区", "310000": "上海市", "350100": "福建省福州市",
+}
+
+var provinceNames = map[string]string{
+	"11": "北京市", "12": "天津市", "31": "上海市", "32": "江苏省", "33": "浙江省", "35": "福建省",
+	"37": "山东省", "42": "湖北省", "44": "广东省", "50": "重庆市", "51": "四川省",
+}
+
+// RegionName names a six-digit region code: the district where it is known,
+// else its province. ok is false for codes it cannot place.
+func RegionName(code string) (name string, ok bool) {
+	if n, ok := regionNames[code]; ok {
+		return n, true
+	}
+	if len(code) >= 2 {
+		if n, ok := provinceNames[code[:2]]; ok {
+			return n, true
+		}
+	}
+	return "", false
+}
