@@ -26,6 +26,16 @@ func say(t *testing.T, text string) []int16 {
 	return speech.Convert(speech.Chunk{PCM: pcm, Format: f}, speech.Capture)
 }
 
+// firstSound is where speech in pcm first rises above -40 dBFS.
+func firstSound(pcm []int16) time.Duration {
+	for i := 0; (i+1)*speech.FrameSamples <= len(pcm); i++ {
+		if speech.DBFS(speech.RMS(pcm[i*speech.FrameSamples:(i+1)*speech.FrameSamples])) > -40 {
+			return time.Duration(i) * speech.FrameDuration
+		}
+	}
+	return 0
+}
+
 func silence(d time.Duration) []int16 { return make([]int16, speech.Capture.Samples(d)) }
 
 func scale(pcm []int16, gain float64) []int16 {
@@ -61,7 +71,8 @@ func noise(n int, amp float64, seed uint64) []int16 {
 type feed struct {
 	mic, played []int16
 	mu          sync.Mutex
-	frame       int
+	frame       int // the frame the listener is processing
+	calls       int
 }
 
 func (f *feed) Frames(ctx context.Context) (<-chan speech.Frame, error) {
@@ -72,9 +83,6 @@ func (f *feed) Frames(ctx context.Context) (<-chan speech.Frame, error) {
 		buf := make([]int16, speech.FrameSamples)
 		for i := 0; (i+1)*speech.FrameSamples <= len(f.mic); i++ {
 			copy(buf, f.mic[i*speech.FrameSamples:])
-			f.mu.Lock()
-			f.frame = i
-			f.mu.Unlock()
 			select {
 			case ch <- speech.Frame{Samples: buf, At: t0.Add(time.Duration(i) * speech.FrameDuration)}:
 			case <-ctx.Done():
@@ -86,9 +94,12 @@ func (f *feed) Frames(ctx context.Context) (<-chan speech.Frame, error) {
 }
 
 // playing is the RMS of the frame the kiosk plays while the current
-// microphone frame is captured.
+// microphone frame is captured. The listener asks once per frame, before
+// acting on it, so the calls also count the frame being processed.
 func (f *feed) playing() float64 {
 	f.mu.Lock()
+	f.frame = f.calls
+	f.calls++
 	i := f.frame
 	f.mu.Unlock()
 	lo, hi := i*speech.FrameSamples, (i+1)*speech.FrameSamples
@@ -197,9 +208,10 @@ func TestVisitorSpeakingOverTheKioskInterruptsIt(t *testing.T) {
 	visitor := say(t, "等一下，我想问公积金")
 	played := append(silence(300*time.Millisecond), answer...)
 	mic := echoOf(played, 0.3, 80*time.Millisecond)
-	onset := 2 * time.Second
+	start := 2 * time.Second
 	// The visitor is nearer the microphone than the kiosk's speaker is.
-	mic = mix(mic, scale(visitor, 1.0), speech.Capture.Samples(onset))
+	mic = mix(mic, scale(visitor, 1.0), speech.Capture.Samples(start))
+	onset := start + firstSound(visitor)
 	mic = mix(mic, noise(len(mic)+speech.Capture.Samples(1500*time.Millisecond), 0.003, 4), 0)
 
 	f := &feed{mic: mic, played: played}
