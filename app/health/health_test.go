@@ -3,6 +3,9 @@ package health
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +163,25 @@ func TestStartProbesInBackground(t *testing.T) {
 	}
 	if b.State() != Closed {
 		t.Fatal("background probe never recovered the endpoint")
+	}
+}
+
+func TestHTTPProbe(t *testing.T) {
+	status := http.StatusMethodNotAllowed
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	defer srv.Close()
+	p := HTTPProbe{URL: srv.URL + "/inference", Key: "sk-secret-value-123"}
+	if err := p.Probe(context.Background()); err != nil {
+		t.Fatalf("405 from a POST-only URL is up: %v", err)
+	}
+	for _, s := range []int{401, 503} {
+		status = s
+		if err := p.Probe(context.Background()); err == nil || strings.Contains(err.Error(), "sk-secret") {
+			t.Errorf("status %d: %v", s, err)
+		}
+	}
+	srv.Close()
+	if err := p.Probe(context.Background()); err == nil {
+		t.Error("closed server probed up")
 	}
 }
