@@ -21,14 +21,16 @@ type DashScope struct {
 	APIKey string // never logged
 	Model  string // "fun-asr-realtime" when empty
 	Client *http.Client
-	// OnPartial receives the text recognised so far (finished sentences
-	// plus the current one) each time it changes; final is set when a
-	// sentence ends. It runs on the recogniser's goroutine: keep it short.
-	OnPartial func(text string, final bool)
 }
 
 // Transcribe sends a finished utterance and returns its text.
 func (d *DashScope) Transcribe(ctx context.Context, u speech.Utterance) (string, error) {
+	return d.Recognize(ctx, u, nil)
+}
+
+// Recognize sends a finished utterance and returns its text; partial, when
+// not nil, receives the text recognised so far each time it changes.
+func (d *DashScope) Recognize(ctx context.Context, u speech.Utterance, partial func(text string)) (string, error) {
 	if err := CheckUtterance(u); err != nil {
 		return "", err
 	}
@@ -37,7 +39,7 @@ func (d *DashScope) Transcribe(ctx context.Context, u speech.Utterance) (string,
 		frames <- speech.Frame{Samples: u.PCM[off:min(off+speech.FrameSamples, len(u.PCM))]}
 	}
 	close(frames)
-	return d.Recognize(ctx, frames)
+	return d.Stream(ctx, frames, partial)
 }
 
 // batchFrames is how many 20 ms frames go in one binary message: DashScope
@@ -50,9 +52,13 @@ type sentence struct {
 	Heartbeat   bool   `json:"heartbeat"`
 }
 
-// Recognize streams frames (16 kHz mono) until the channel closes — the VAD
-// saw the end of speech — then finishes the task and returns the whole text.
-func (d *DashScope) Recognize(ctx context.Context, frames <-chan speech.Frame) (string, error) {
+// Stream sends frames (16 kHz mono) as they are captured until the channel
+// closes — the VAD saw the end of speech — then finishes the task and
+// returns the whole text. partial, when not nil, receives the text so far
+// (finished sentences plus the current one) each time it changes, on this
+// goroutine: keep it short. The frames' samples are copied before Stream
+// takes the next frame.
+func (d *DashScope) Stream(ctx context.Context, frames <-chan speech.Frame, partial func(text string)) (string, error) {
 	const stage = "recognize"
 	conn, err := dashscope.Dial(ctx, stage, d.URL, d.APIKey, d.Client)
 	if err != nil {
@@ -114,8 +120,8 @@ func (d *DashScope) Recognize(ctx context.Context, frames <-chan speech.Frame) (
 			} else {
 				current = strings.TrimSpace(s.Text)
 			}
-			if d.OnPartial != nil {
-				d.OnPartial(strings.Join(append(done[:len(done):len(done)], current), ""), s.SentenceEnd)
+			if partial != nil {
+				partial(strings.Join(append(done[:len(done):len(done)], current), ""))
 			}
 		case "task-finished":
 			conn.Close()

@@ -136,18 +136,17 @@ func startASR(t *testing.T, mode string) (*fakeASR, string) {
 func TestDashScopeLivePartialText(t *testing.T) {
 	f, url := startASR(t, "")
 	var partials []string
-	d := &asr.DashScope{URL: url, APIKey: "sk-ds", Model: "paraformer-realtime-v2",
-		OnPartial: func(text string, final bool) { partials = append(partials, fmt.Sprintf("%s|%v", text, final)) }}
+	d := &asr.DashScope{URL: url, APIKey: "sk-ds", Model: "paraformer-realtime-v2"}
 	src := speech.NewPCMSource(speech.Chunk{PCM: speech.Tone(speech.Capture, 220, 1200*time.Millisecond, 0.3), Format: speech.Capture})
 	frames, _ := src.Frames(context.Background())
-	text, err := d.Recognize(context.Background(), frames)
+	text, err := d.Stream(context.Background(), frames, func(text string) { partials = append(partials, text) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if text != "我想办理营业执照。" {
 		t.Errorf("text %q", text)
 	}
-	want := []string{"我想|false", "我想办理|false", "我想办理营业执照|false", "我想办理营业执照。|true"}
+	want := []string{"我想", "我想办理", "我想办理营业执照", "我想办理营业执照。"}
 	if fmt.Sprint(partials) != fmt.Sprint(want) {
 		t.Errorf("partials %q, want %q", partials, want)
 	}

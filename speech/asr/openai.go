@@ -24,9 +24,16 @@ type Transcriber interface {
 	Transcribe(ctx context.Context, u speech.Utterance) (string, error)
 }
 
+// Recognizer is both recognisers in the shape app/convo consumes.
+type Recognizer interface {
+	Recognize(ctx context.Context, u speech.Utterance, partial func(text string)) (string, error)
+}
+
 var (
 	_ Transcriber = (*OpenAI)(nil)
 	_ Transcriber = (*DashScope)(nil)
+	_ Recognizer  = (*OpenAI)(nil)
+	_ Recognizer  = (*DashScope)(nil)
 )
 
 // minSpeech is the shortest utterance worth sending, and silentPeak the
@@ -59,6 +66,12 @@ type OpenAI struct {
 	Language string // ISO code; "zh" when empty
 	Prompt   string // optional vocabulary hint (department names ...)
 	Client   *http.Client
+}
+
+// Recognize is Transcribe in the shape of the conversation's Recognizer;
+// this endpoint gives no partial text, so partial is never called.
+func (o *OpenAI) Recognize(ctx context.Context, u speech.Utterance, partial func(text string)) (string, error) {
+	return o.Transcribe(ctx, u)
 }
 
 // Transcribe sends u and returns the recognised text.
