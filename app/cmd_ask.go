@@ -101,8 +101,11 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		printCard(stdout, a)
 		return nil
 	}
-	return askJSONL(ctx, eng, os.Stdin, stdout)
+	return askJSONL(ctx, eng, askInput, stdout)
 }
+
+// askInput is where `ask --jsonl` reads questions; tests replace it.
+var askInput io.Reader = os.Stdin
 
 // askJSONL answers each line independently (no follow-ups across lines: a
 // benchmark set's questions are separate visitors). A bad line gets an error
