@@ -145,7 +145,7 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 				}
 			}
 		}
-		s.add(Turn{Question: q, Answer: a.Speech, Primary: primary})
+		s.add(Turn{Question: q, Answer: ForSpeech(a.Text), Primary: primary})
 		return a
 	}
 

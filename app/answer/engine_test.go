@@ -413,6 +413,9 @@ func TestHonestQuestionsAreNotMistakenForAttacks(t *testing.T) {
 		"我想开个茶馆，要办哪些手续",
 		"食品经营许可证在哪办",
 		"审批通过以后多久能拿证",
+		"办事系统提示我证件过期了怎么办",
+		"系统消息说我材料不全",
+		"你建议我先办哪个",
 	} {
 		if reason := answer.CheckInput(q); reason != "" {
 			t.Errorf("%q refused as %s", q, reason)
@@ -446,6 +449,21 @@ func TestCompromisedModelOutputIsFiltered(t *testing.T) {
 				t.Errorf("filtered answer kept the online tier: %+v", a)
 			}
 		})
+	}
+}
+
+func TestPlainGuideWordingIsNotAClaim(t *testing.T) {
+	for _, text := range []string{
+		"审批通过后，您可以在网上下载电子证照[1]。",
+		"已经办结的事项可以在网上查询进度[1]。",
+		"已为您找到相关的办事指南[1]。",
+		"符合条件的企业可以申请补贴[1]。",
+	} {
+		r := newRig(t, says(text))
+		a, _ := r.ask(t, nil, "食品经营许可证怎么办")
+		if a.Tier != answer.TierOnline || !a.Grounded {
+			t.Errorf("%q was filtered: %+v", text, a)
+		}
 	}
 }
 

@@ -25,8 +25,8 @@ var inputRules = []struct {
 	{ReasonInjection, regexp.MustCompile(`(?i)(你现在是|现在你是|从现在(开始|起)你|扮演|假装你?是|切换(到|成)|进入|开启).{0,12}(模式|角色|身份|开发者|管理员|DAN|无限制|不受限制|越狱)`)},
 	{ReasonInjection, regexp.MustCompile(`(?i)developer\s*mode|jailbreak|越狱|\bDAN\b|do anything now`)},
 	{ReasonInjection, regexp.MustCompile(`(?i)(^|\n)\s*(system|assistant|系统)\s*[:：]|<\|?(im_start|system|im_end)\|?>|\[/?INST\]`)},
-	{ReasonSecrets, regexp.MustCompile(`(?i)(系统|初始|隐藏|内部|原始)\s*(提示|prompt|指令|设定|消息|信息)|提示词|system\s*prompt|your\s*(instructions|prompt|rules)`)},
-	{ReasonSecrets, regexp.MustCompile(`(?i)(你的|你被|你收到的|给你的)(指令|设定|规则|提示|配置|初始设置|要求)`)},
+	{ReasonSecrets, regexp.MustCompile(`(?i)(系统|初始|隐藏|内部|原始)\s*(提示词|提示语|prompt|指令|设定)|提示词|system\s*prompt|your\s*(instructions|prompt|rules)`)},
+	{ReasonSecrets, regexp.MustCompile(`(?i)(你的|你被|你收到的|给你的)(指令|设定|规则|提示词|配置|初始设置)`)},
 	{ReasonSecrets, regexp.MustCompile(`(?i)(输出|打印|显示|告诉我|复述|重复|背诵|翻译|念出|说出|总结)\s*(一下)?\s*(你)?(上面|以上|前面|之前|最开始|开头)的?.{0,6}(内容|文字|话|指令|信息|规则)`)},
 	{ReasonSecrets, regexp.MustCompile(`(?i)api[\s_-]*key|access[\s_-]*key|secret|密钥|秘钥|令牌|token|(你的|系统|后台|管理员)(密码|口令)|环境变量|配置文件|配置信息|后台配置|服务器地址|接口地址|模型名称|什么模型|哪个模型`)},
 	{ReasonApproval, regexp.MustCompile(`(帮我|给我|替我|为我|你就|你直接|你马上|你现在就)(把[^，。？?]{0,10})?(审批|批准|核准|特批|批了|批一下|审核通过|审批通过|通过审批|通过审核|办结|盖章|开绿灯|免了)`)},
@@ -57,10 +57,10 @@ func CheckInput(text string) string {
 // claimRes find claims that the kiosk (or anyone) has approved or granted
 // something, or promises an outcome. The kiosk only informs.
 var claimRes = []*regexp.Regexp{
-	regexp.MustCompile(`已经?(为您|给您|帮您|替您|为你|给你|帮你)?[^，。！？,.!?]{0,6}(审批|批准|核准|审核通过|通过审核|通过审批|办结|办好|办理完成|办理完毕|发放|减免|免除|登记成功|受理成功|特批)`),
+	regexp.MustCompile(`已经?(为您|给您|帮您|替您|为你|给你|帮你)[^，。！？,.!?]{0,6}(审批|批准|核准|通过|办结|办好|办理完成|办理完毕|发放|减免|免除|登记|受理|特批)`),
 	regexp.MustCompile(`(为您|给您|帮您|替您|为你|给你|帮你)(审批|批准|核准|特批|开绿灯|免除|减免|盖章|办结)`),
 	regexp.MustCompile(`(申请|资格|补贴|奖励|事项|执照|许可)(已经?|就|现在)(通过|获批|批准|核准|批下来|下来了|生效)`),
-	regexp.MustCompile(`(审批|审核)(已经?)?通过了|获批了|批下来了|(保证|一定|肯定|包)(能|可以|会)?(通过|获批|批下来|拿到补贴|审批通过)`),
+	regexp.MustCompile(`(审批|审核)(已经?)?通过了|已经?(审批|审核|核准|批准)通过|获批了|批下来了|(保证|一定|肯定|包)(能|可以|会)?(通过|获批|批下来|拿到补贴|审批通过)`),
 }
 
 var keyShape = regexp.MustCompile(`(?i)\b(sk|key|token)-[A-Za-z0-9_\-]{12,}|XIAOFU_[A-Z_]+|Bearer\s+\S{8,}|enable_thinking|compatible-mode`)
