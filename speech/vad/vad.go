@@ -198,7 +198,7 @@ func (d *Detector) Push(f speech.Frame) (Event, bool) {
 	d.track(e)
 	d.lastFloor = d.floor
 	spread := math.Max(0, d.spread)
-	startThr := d.floor + math.Max(d.cfg.StartDB, 3+3*spread)
+	startThr := d.floor + math.Max(d.cfg.StartDB, 3+2.5*spread)
 	keepThr := d.floor + math.Max(d.cfg.KeepDB, 1+2.5*spread)
 	loud := e > startThr && e > d.cfg.MinLevelDB
 	keep := es > keepThr && es > d.cfg.MinLevelDB
