@@ -80,9 +80,8 @@ func (f *feed) Frames(ctx context.Context) (<-chan speech.Frame, error) {
 	go func() {
 		defer close(ch)
 		t0 := time.Unix(0, 0)
-		buf := make([]int16, speech.FrameSamples)
 		for i := 0; (i+1)*speech.FrameSamples <= len(f.mic); i++ {
-			copy(buf, f.mic[i*speech.FrameSamples:])
+			buf := append([]int16(nil), f.mic[i*speech.FrameSamples:(i+1)*speech.FrameSamples]...)
 			select {
 			case ch <- speech.Frame{Samples: buf, At: t0.Add(time.Duration(i) * speech.FrameDuration)}:
 			case <-ctx.Done():
