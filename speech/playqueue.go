@@ -43,6 +43,7 @@ type PlayQueue struct {
 	levels   chan float64
 	lvDrops  atomic.Uint64
 	underrun atomic.Uint64
+	dryMid   bool // the last Fill ran dry part-way (callback side only)
 }
 
 // NewPlayQueue returns a queue for a device of the given format holding up
@@ -77,8 +78,9 @@ func (q *PlayQueue) Pending() time.Duration {
 	return q.device.Duration(int(q.wpos.Load() - q.rpos.Load()))
 }
 
-// Underruns counts callbacks that found the queue empty while audio was
-// expected (between chunks of a stream that could not keep up).
+// Underruns counts gaps inside a stream: a device buffer that ran dry
+// part-way with more audio arriving for the next one (the producer fell
+// behind real time).
 func (q *PlayQueue) Underruns() uint64 { return q.underrun.Load() }
 
 // Play converts c to the device format and queues it, blocking while the
@@ -200,9 +202,14 @@ func (q *PlayQueue) Fill(out []int16) {
 	}
 	clear(out[n:])
 	q.rpos.Store(r + n)
-	if n > 0 && n < int64(len(out)) {
+	// A buffer that ran dry part-way and audio that resumes at the very
+	// next callback is a gap the visitor hears as a click: the producer fell
+	// behind mid-stream. The end of a stream runs dry part-way too, but
+	// nothing follows it.
+	if n > 0 && q.dryMid {
 		q.underrun.Add(1)
 	}
+	q.dryMid = n > 0 && n < int64(len(out))
 	if n > 0 || len(out) > 0 {
 		select {
 		case q.space <- struct{}{}:

@@ -118,3 +118,20 @@ func TestPlayQueueFillDoesNotAllocate(t *testing.T) {
 		t.Errorf("Fill allocates %.1f times per callback, want 0", n)
 	}
 }
+
+func TestPlayQueueCountsGapsNotTheEnd(t *testing.T) {
+	q := speech.NewPlayQueue(speech.Capture, time.Second)
+	ctx := context.Background()
+	q.Play(ctx, speech.Chunk{PCM: make([]int16, 250), Format: speech.Capture})
+	buf := make([]int16, 160)
+	q.Fill(buf)
+	q.Fill(buf) // 90 samples then dry: the end of the audio, or a gap?
+	if q.Underruns() != 0 {
+		t.Fatalf("the end of a stream counted as an underrun")
+	}
+	q.Play(ctx, speech.Chunk{PCM: make([]int16, 250), Format: speech.Capture})
+	q.Fill(buf) // it resumed at once: that was a gap
+	if q.Underruns() != 1 {
+		t.Errorf("underruns %d, want 1", q.Underruns())
+	}
+}

@@ -304,6 +304,9 @@ func table(rows []row) string {
 }
 
 func TestLabelledSetCutOffAndDelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the labelled VAD set takes ~20 s to build and run; skipped with -short")
+	}
 	clips := loadCorpus(t)
 	cfg := vad.DefaultConfig()
 	bySNR := evaluate(clips, cfg, func(c clip) string { return fmt.Sprintf("%2.0f dB", c.snr) })
