@@ -247,3 +247,27 @@ func (s *Store) Order(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// Submissions returns every stored submission by ticket, for tests that
+// check nothing was stored twice.
+func (s *Store) Submissions(ctx context.Context) (map[string]request.Submission, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ticket, body FROM tickets`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]request.Submission{}
+	for rows.Next() {
+		var t string
+		var b []byte
+		if err := rows.Scan(&t, &b); err != nil {
+			return nil, err
+		}
+		var sub request.Submission
+		if err := json.Unmarshal(b, &sub); err != nil {
+			return nil, err
+		}
+		out[t] = sub
+	}
+	return out, rows.Err()
+}

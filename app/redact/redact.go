@@ -22,10 +22,10 @@ var patterns = []struct {
 	re   *regexp.Regexp
 	repl string
 }{
-	// 18-character unified social credit code (统一社会信用代码).
-	{regexp.MustCompile(`(?i)\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b`), "[credit-code]"},
 	// 18-digit resident ID number (last character may be X), and old 15-digit ones.
 	{regexp.MustCompile(`(?i)\d{17}[\dx]|\b\d{15}\b`), "[id-number]"},
+	// 18-character unified social credit code (统一社会信用代码).
+	{regexp.MustCompile(`(?i)\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b`), "[credit-code]"},
 	// Mainland mobile numbers, optionally with +86 and separators.
 	{regexp.MustCompile(`(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}`), "[phone]"},
 	// Landlines with an area code: 010-12345678, 0516 8771 6305, (0516)87716305.
@@ -34,8 +34,18 @@ var patterns = []struct {
 	// they are caught by key in Handler instead.
 }
 
-// String returns s with phone numbers, ID numbers and credit codes masked.
+// namePattern catches a name a visitor says about themselves ("我是王建国",
+// "我叫李华", "联系人：张三"); names have no shape of their own, so only
+// these introductions are recognised in free text.
+var namePattern = regexp.MustCompile(`(我是|我叫|本人|联系人[:：]?|姓名[:：]?|名字是)\s*\p{Han}{2,3}`)
+
+// String returns s with phone numbers, ID numbers, credit codes and
+// self-introduced names masked.
 func String(s string) string {
+	s = namePattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := namePattern.FindStringSubmatch(m)
+		return sub[1] + "[name]"
+	})
 	if !hasDigitRun(s) {
 		return s
 	}

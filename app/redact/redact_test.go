@@ -59,3 +59,15 @@ func TestHandler(t *testing.T) {
 		}
 	}
 }
+
+func TestStringNames(t *testing.T) {
+	for _, in := range []string{"我是王建国，电话", "我叫李华。", "联系人：张三丰", "姓名:欧阳娜娜"} {
+		got := redact.String(in)
+		if !strings.Contains(got, "[name]") {
+			t.Errorf("String(%q) = %q, want the name masked", in, got)
+		}
+	}
+	if got := redact.String("我是来办营业执照的"); got == "" {
+		t.Error("empty")
+	}
+}
