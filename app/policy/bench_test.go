@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"xiaofu/app/policy"
 	"xiaofu/localkb"
@@ -90,15 +92,28 @@ func synthetic(n int) []policy.Profile {
 // iteration, the reference system's register and rule base.
 func BenchmarkMatchBatch176k(b *testing.B) {
 	e := scaled(b, 690)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	profiles := synthetic(176000)
 	runtime.GC()
+	runtime.ReadMemStats(&after)
+	profilesMB := float64(after.HeapInuse-before.HeapInuse) / (1 << 20)
 	b.ReportAllocs()
 	b.ResetTimer()
 	met := 0
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	for b.Loop() {
 		e.MatchBatch(profiles, func(_ int, s policy.Summary, _ []int) { met += s.Met })
 	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	// CPU seconds per batch tell the engine's cost apart from waiting for
+	// a core on a shared machine.
+	cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()+ru1.Stime.Nano()-ru0.Stime.Nano()) / time.Duration(b.N)
+	b.ReportMetric(cpu.Seconds(), "cpu-s/op")
 	b.ReportMetric(float64(len(profiles)*b.N)/b.Elapsed().Seconds(), "profiles/s")
+	b.ReportMetric(profilesMB, "profiles-MB")
 	if met == 0 {
 		b.Fatal("no profile met any policy: the synthetic data is not exercising the engine")
 	}

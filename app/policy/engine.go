@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"xiaofu/localkb"
@@ -324,17 +325,19 @@ type fact struct {
 	b     bool
 	strs  []string // text as one element, sets as many
 	text  bool     // a single text value, for substring "has"
+	one   [1]string
 }
 
 func (e *Engine) facts(p Profile) []fact {
 	return e.factsInto(make([]fact, len(e.names)), p)
 }
 
-// factsInto resolves p into fs (len(e.names) long), reusing its memory.
+// factsInto resolves p into fs (len(e.names) long), reusing its memory. A
+// profile holds fewer fields than the engine reads, so it walks the profile.
 func (e *Engine) factsInto(fs []fact, p Profile) []fact {
 	clear(fs)
-	for i, name := range e.names {
-		v, ok := p[name]
+	for name, v := range p {
+		i, ok := e.slots[name]
 		if !ok || v == nil {
 			continue
 		}
@@ -343,8 +346,9 @@ func (e *Engine) factsInto(fs []fact, p Profile) []fact {
 		case bool:
 			f.isB, f.b = true, x
 		case string:
-			f.strs, f.text = []string{x}, true
-			if n, ok := toNumber(x); ok {
+			f.one[0], f.text = x, true
+			if looksNumeric(x) {
+				n, _ := toNumber(x)
 				f.isNum, f.num = true, n
 			}
 		case []string:
@@ -359,8 +363,31 @@ func (e *Engine) factsInto(fs []fact, p Profile) []fact {
 			f.isNum, f.num = true, n
 		}
 		fs[i] = f
+		if f.text {
+			// A single text is a one-element set backed by the fact itself,
+			// so resolving a profile does not allocate.
+			fs[i].strs = fs[i].one[:]
+		}
 	}
 	return fs
+}
+
+// looksNumeric spares ParseFloat (and its error allocation) for texts such
+// as places that cannot be numbers.
+func looksNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	if c == '+' || c == '-' || c == '.' || c == ' ' {
+		_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		return err == nil
+	}
+	if c < '0' || c > '9' {
+		return false
+	}
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
 }
 
 // Status is the outcome of one condition for one profile.
@@ -400,7 +427,7 @@ func (c *cond) eval(fs []fact) Status {
 		}
 		return StatusMet
 	}
-	f := fs[c.field]
+	f := &fs[c.field]
 	if !f.known {
 		return StatusUnknown
 	}
@@ -417,7 +444,7 @@ func (c *cond) eval(fs []fact) Status {
 // test reports whether fact f satisfies c; valid is false when the answer
 // cannot be decided (a type the operator cannot read, a band whose
 // deciding field is unknown).
-func (c *cond) test(f fact, fs []fact) (ok, valid bool) {
+func (c *cond) test(f *fact, fs []fact) (ok, valid bool) {
 	switch c.op {
 	case opTrue, opFalse:
 		if !f.isB {
@@ -500,7 +527,7 @@ func (c *cond) test(f fact, fs []fact) (ok, valid bool) {
 		if !f.isNum {
 			return false, false
 		}
-		by := fs[c.by]
+		by := &fs[c.by]
 		if !by.known || !by.isNum {
 			return false, false
 		}
