@@ -380,6 +380,10 @@ func (c *Conversation) answer(ctx context.Context, id uint64, q string, tm *Timi
 			return c.finish(ctx, id, tm, ctx.Err())
 		}
 		c.emit(Event{Kind: EventError, Turn: id, Text: Trouble, Err: err})
+		sp = c.newSpeaker(ctx, id, tm)
+		sp.say(Trouble)
+		sp.close()
+		sp.wait()
 		return c.finish(ctx, id, tm, err)
 	}
 	if c.cfg.Sequential {

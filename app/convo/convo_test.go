@@ -330,3 +330,28 @@ func TestNewTurnStopsThePreviousOne(t *testing.T) {
 		t.Fatal("barge-in did not stop the turn")
 	}
 }
+
+type failingAnswerer struct{}
+
+func (failingAnswerer) Ask(ctx context.Context, s *answer.Session, q string, on func(answer.Delta)) (answer.Answer, error) {
+	return answer.Answer{}, errors.New("answer: search: database is locked")
+}
+
+func TestAnswerFailureIsSaidNotSwallowed(t *testing.T) {
+	syn := &toneSynth{}
+	events := &eventLog{}
+	c := convo.New(convo.Config{Answerer: failingAnswerer{}, Player: &speech.MemorySink{}, Synthesizer: syn, Events: events.add, Logger: quiet()})
+	err := c.Text(context.Background(), "q")
+	if err == nil || !strings.Contains(err.Error(), "database is locked") {
+		t.Fatalf("err %v", err)
+	}
+	if ev := events.last(convo.EventError); ev == nil || ev.Text != convo.Trouble {
+		t.Errorf("error event %+v", ev)
+	}
+	if said := syn.said(); len(said) != 1 || !strings.Contains(said[0], "出了点问题") {
+		t.Errorf("spoken %q", said)
+	}
+	if strings.Contains(strings.Join(events.texts(convo.EventCaption), ""), "database") {
+		t.Error("internal error shown to the visitor")
+	}
+}

@@ -7,6 +7,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"sync"
@@ -152,13 +153,23 @@ func (b *Breaker) Success() {
 	}
 }
 
+// retryAfter is implemented by errors that carry a server's Retry-After
+// (llm.APIError does).
+type retryAfter interface{ RetryAfterDelay() time.Duration }
+
 // Failure records a failed call or probe and opens the breaker at once.
 // Errors caused by the visitor cancelling (context.Canceled) must not be
-// reported: they say nothing about the endpoint.
+// reported: they say nothing about the endpoint. When err carries a
+// Retry-After, the breaker stays open at least that long.
 func (b *Breaker) Failure(err error) {
 	msg := ""
+	var wait time.Duration
 	if err != nil {
 		msg = err.Error()
+		var ra retryAfter
+		if errors.As(err, &ra) {
+			wait = ra.RetryAfterDelay()
+		}
 	}
 	b.mu.Lock()
 	was := b.state
@@ -169,7 +180,7 @@ func (b *Breaker) Failure(err error) {
 	} else {
 		b.backoff = min(b.backoff*2, b.m.maxBackoff())
 	}
-	b.nextProbe = b.m.now().Add(b.backoff)
+	b.nextProbe = b.m.now().Add(max(b.backoff, wait))
 	if was != Open {
 		b.state, b.since = Open, b.m.now()
 	}

@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -183,5 +184,24 @@ func TestHTTPProbe(t *testing.T) {
 	srv.Close()
 	if err := p.Probe(context.Background()); err == nil {
 		t.Error("closed server probed up")
+	}
+}
+
+type rateLimited struct{ d time.Duration }
+
+func (r rateLimited) Error() string                  { return "http 429" }
+func (r rateLimited) RetryAfterDelay() time.Duration { return r.d }
+
+func TestRetryAfterHoldsTheBreakerOpen(t *testing.T) {
+	m, clk := newTestMonitor()
+	b := m.Add(LLM, nil)
+	b.Failure(fmt.Errorf("chat: %w", rateLimited{20 * time.Second}))
+	clk.Add(10 * time.Second)
+	if b.Allow() {
+		t.Fatal("trial allowed before the server's Retry-After")
+	}
+	clk.Add(10 * time.Second)
+	if !b.Allow() {
+		t.Fatal("no trial after Retry-After passed")
 	}
 }

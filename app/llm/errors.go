@@ -75,6 +75,10 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// RetryAfterDelay is how long the endpoint asked to be left alone (0 when
+// it did not say); the health breaker waits at least this long.
+func (e *APIError) RetryAfterDelay() time.Duration { return e.RetryAfter }
+
 // Unwrap gives the sentinel for the status so errors.Is works.
 func (e *APIError) Unwrap() error { return e.kind }
 
