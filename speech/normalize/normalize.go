@@ -56,6 +56,9 @@ var (
 	reRange    = regexp.MustCompile(`([0-9]+(?:\.[0-9]+)?)\s*[-–—~～]\s*([0-9]+(?:\.[0-9]+)?)`)
 	reGrouped  = regexp.MustCompile(`[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?`)
 	reNumber   = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`)
+	reTwo      = regexp.MustCompile(`(^|[^0-9.第])2(个|位|种|次|项|份|名|家|条|人|天|周|本|张|件|类|台|辆|岁|层|楼)`)
+	rePer      = regexp.MustCompile(`/(年|月|日|天|人|次|件|小时|户|平方米|公里|吨)`)
+	reZhRange  = regexp.MustCompile(`([零一二三四五六七八九十百千万亿])\s*[-–—~～]\s*([零一二三四五六七八九十]|百分之|千分之)`)
 	reSpaces   = regexp.MustCompile(`[ \t\r\f\v]+`)
 	reNewlines = regexp.MustCompile(`\s*\n\s*`)
 )
@@ -115,8 +118,13 @@ var passes = []pass{
 	{reMoney, sub(reMoney, func(m []string) string { return Number(strings.ReplaceAll(m[1], ",", "")) + m[2] + "元" })},
 	{reUnit, sub(reUnit, func(m []string) string { return Number(m[1]) + units[m[2]] })},
 	{reRange, sub(reRange, func(m []string) string { return Number(m[1]) + "至" + Number(m[2]) })},
+	// "2个" is 两个, not 二个.
+	{reTwo, sub(reTwo, func(m []string) string { return m[1] + "两" + m[2] })},
 	{reGrouped, func(s string) string { return Number(strings.ReplaceAll(s, ",", "")) }},
 	{reNumber, readNumber},
+	// What is left of ranges and rates between numbers now in words.
+	{reZhRange, sub(reZhRange, func(m []string) string { return m[1] + "至" + m[2] })},
+	{rePer, sub(rePer, func(m []string) string { return "每" + m[1] })},
 }
 
 // clock reads "9:30" as 九点三十分 and "9:00" as 九点.

@@ -52,6 +52,10 @@ func TestSpeech(t *testing.T) {
 		{"ordinal", "第3号窗口", "第三号窗口"},
 		{"long code spelled", "受理编号20240315001", "受理编号二零二四零三一五零零一"},
 		{"leading zero spelled", "窗口007", "窗口零零七"},
+		{"two of a kind", "需要2个工作日，提交2份材料，第2项", "需要两个工作日，提交两份材料，第二项"},
+		{"twelve is not two", "12个月", "十二个月"},
+		{"percent range", "比例为10%-20%", "比例为百分之十至百分之二十"},
+		{"per month", "补贴500元/月", "补贴五百元每月"},
 		{"email", "发送至 help@example.gov.cn 即可", "发送至电子邮箱见屏幕即可"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

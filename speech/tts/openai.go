@@ -22,11 +22,15 @@ type OpenAI struct {
 	Model  string // e.g. "tts-1", "cosyvoice-v2" behind a compatible gateway
 	Voice  string // e.g. "alloy"
 	// Format is "wav" (default) or "pcm"; PCMRate is the rate of raw PCM
-	// (24000 when zero, OpenAI's rate).
+	// (24000 when zero, OpenAI's fixed rate).
 	Format  string
 	PCMRate int
-	Speed   float64 // 0 leaves the server's default
-	Client  *http.Client
+	// RateField, when set, names the request field that asks the server
+	// for PCMRate ("sample_rate" on servers that offer a choice). OpenAI
+	// itself rejects unknown fields, so it is not sent by default.
+	RateField string
+	Speed     float64 // 0 leaves the server's default
+	Client    *http.Client
 }
 
 // Synthesize implements Synthesizer.
@@ -42,8 +46,8 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 	if o.Speed != 0 {
 		body["speed"] = o.Speed
 	}
-	if format == "pcm" && o.PCMRate != 0 {
-		body["sample_rate"] = o.PCMRate // honoured by servers that offer a choice
+	if format == "pcm" && o.RateField != "" {
+		body[o.RateField] = o.rate()
 	}
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(b))

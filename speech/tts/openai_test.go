@@ -79,7 +79,7 @@ func TestOpenAISpeechPlaysWhileStreaming(t *testing.T) {
 	if err := o.Synthesize(context.Background(), "您好，欢迎。", c.emit); err != nil {
 		t.Fatal(err)
 	}
-	if got["model"] != "tts-1" || got["input"] != "您好，欢迎。" || got["voice"] != "alloy" || got["response_format"] != "wav" {
+	if got["model"] != "tts-1" || got["input"] != "您好，欢迎。" || got["voice"] != "alloy" || got["response_format"] != "wav" || len(got) != 4 {
 		t.Errorf("request body %v", got)
 	}
 	if d := c.duration(); d < 990*time.Millisecond || d > time.Second {
@@ -94,7 +94,7 @@ func TestOpenAISpeechRawPCMAtConfiguredRate(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		json.NewDecoder(r.Body).Decode(&body)
-		if body["response_format"] != "pcm" {
+		if body["response_format"] != "pcm" || body["sample_rate"] != 16000.0 {
 			w.WriteHeader(400)
 			io.WriteString(w, `{"error":{"message":"want pcm","type":"invalid_request_error"}}`)
 			return
@@ -104,7 +104,7 @@ func TestOpenAISpeechRawPCMAtConfiguredRate(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newCollect()
-	err := (&tts.OpenAI{URL: srv.URL, Format: "pcm", PCMRate: 16000}).Synthesize(context.Background(), "好", c.emit)
+	err := (&tts.OpenAI{URL: srv.URL, Format: "pcm", PCMRate: 16000, RateField: "sample_rate"}).Synthesize(context.Background(), "好", c.emit)
 	if err != nil {
 		t.Fatal(err)
 	}
