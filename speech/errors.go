@@ -36,6 +36,7 @@ type RemoteError struct {
 	Message string // provider's message, trimmed; never contains the key
 }
 
+// Error says the status, the provider's code and its message.
 func (e *RemoteError) Error() string {
 	var b strings.Builder
 	if e.Status != 0 {

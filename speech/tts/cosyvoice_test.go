@@ -21,7 +21,7 @@ import (
 // every continue-task 100 ms of 22.05 kHz PCM per character, in binary
 // frames, then task-finished after finish-task.
 type fakeCosyVoice struct {
-	mode  string // "", "401", "fail-start", "fail-mid", "cut"
+	mode  string // "", "401", "fail-start", "fail-mid", "cut", "garbage"
 	mu    sync.Mutex
 	run   map[string]any
 	texts []string
@@ -91,9 +91,12 @@ func (f *fakeCosyVoice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for off := 0; off < len(raw); off += 3333 { // odd-sized frames, as a network delivers them
 				c.Write(ctx, websocket.MessageBinary, raw[off:min(off+3333, len(raw))])
 			}
-			if f.mode == "cut" {
+			switch f.mode {
+			case "cut":
 				c.CloseNow()
 				return
+			case "garbage":
+				c.Write(ctx, websocket.MessageText, []byte(`{"unexpected": tru`))
 			}
 		case "finish-task":
 			event(id, "task-finished")
@@ -158,6 +161,7 @@ func TestCosyVoiceFailures(t *testing.T) {
 		{"fail-start", speech.ErrRejected, "voice not found", false},
 		{"fail-mid", speech.ErrUnavailable, "synthesis engine error", true},
 		{"cut", speech.ErrUnavailable, "synthesize", true},
+		{"garbage", speech.ErrBadResponse, "unexpected", true},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			_, url := startCosy(t, tc.mode)

@@ -87,6 +87,7 @@ const (
 	SpeechEnd                   // the visitor stopped; Utterance is set
 )
 
+// String names the event as the design does ("speech-start").
 func (k Kind) String() string {
 	switch k {
 	case SpeechStart:
