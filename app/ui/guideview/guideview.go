@@ -303,3 +303,39 @@ func qrImage(content string, size float32) fyne.CanvasObject {
 	img.SetMinSize(fyne.NewSize(size, size))
 	return img
 }
+
+// SpokenGuide is the short line the digital human says over an item's guide.
+func SpokenGuide(rec localkb.Record) string {
+	s := rec.Title
+	if rec.Department != "" {
+		s += "由" + rec.Department + "办理"
+	}
+	if rec.Guide != nil {
+		if n := countMaterials(rec.Guide.Materials); n > 0 {
+			s += fmt.Sprintf("，需要准备 %d 项材料", n)
+		}
+		if rec.Guide.PromisedDays > 0 {
+			s += fmt.Sprintf("，承诺 %d 个工作日办结", rec.Guide.PromisedDays)
+		}
+	}
+	return s + "。详细信息在屏幕上。"
+}
+
+// SpokenBundle is the short line the digital human says over a bundle.
+func SpokenBundle(b localkb.Record, items []localkb.Record) string {
+	steps := 0
+	if b.Bundle != nil {
+		steps = len(b.Bundle.Steps)
+	}
+	depts := map[string]bool{}
+	for _, it := range items {
+		if it.Department != "" {
+			depts[it.Department] = true
+		}
+	}
+	s := fmt.Sprintf("%s一共 %d 步，涉及 %d 个部门", b.Title, steps, len(depts))
+	if n := len(guide.MergeMaterials(items)); n > 0 {
+		s += fmt.Sprintf("，材料合并后 %d 项", n)
+	}
+	return s + "，办理顺序和材料清单都在屏幕上。"
+}

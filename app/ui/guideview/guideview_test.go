@@ -275,3 +275,17 @@ func shoot(t *testing.T, w fyne.Window, name string) {
 		t.Fatal(err)
 	}
 }
+
+func TestSpoken(t *testing.T) {
+	kb, bundles := fixtures(t)
+	rec, _ := kb.Get(context.Background(), "11440000553612461J2442111036001")
+	if got := guideview.SpokenGuide(rec); got != "工伤医疗/康复/辅助器具配置费用申报由广东省人力资源和社会保障厅办理，需要准备 15 项材料，承诺 20 个工作日办结。详细信息在屏幕上。" {
+		t.Fatalf("SpokenGuide = %q", got)
+	}
+	b, _ := guide.FindBundle("开茶馆", bundles)
+	items, _ := guideview.ResolveSteps(context.Background(), kb, b)
+	got := guideview.SpokenBundle(b, items)
+	if !strings.HasPrefix(got, "开茶馆一共 5 步，涉及 3 个部门，材料合并后 ") {
+		t.Fatalf("SpokenBundle = %q", got)
+	}
+}
