@@ -446,3 +446,37 @@ func TestPublicURL(t *testing.T) {
 		t.Error("a public URL without a scheme was accepted")
 	}
 }
+
+// BenchmarkUploadPhonePhoto is one phone upload over loopback: a 4000x3000
+// JPEG posted as the phone page posts it, sniffed, decoded, shrunk and
+// delivered to the kiosk.
+func BenchmarkUploadPhonePhoto(b *testing.B) {
+	s := picture.NewServer(picture.Config{Addr: "127.0.0.1:0"})
+	if err := s.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	data := picturetest.JPEG(picturetest.ProblemImage(4000, 3000, "人行道破损"), 92)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		ss, err := s.NewSession()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		p, _ := mw.CreateFormFile("photo", "IMG.jpg")
+		p.Write(data)
+		mw.Close()
+		resp, err := http.Post(ss.URL(), mw.FormDataContentType(), &body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if _, ok := <-ss.Pictures(); !ok || resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		ss.End()
+	}
+}

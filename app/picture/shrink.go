@@ -13,6 +13,7 @@ import (
 	"time"
 
 	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/math/f64"
 	_ "golang.org/x/image/webp" // registered for image.Decode
 )
 
@@ -157,12 +158,19 @@ func scaleDown(img image.Image, longSide int) *image.RGBA {
 	// average by a whole factor first, which is exact for the 2x2 chroma
 	// blocks of a phone JPEG, leaves the filter a ratio under 2.
 	if ycc, ok := img.(*image.YCbCr); ok {
-		if k := int(float64(max(b.Dx(), b.Dy())) / float64(longSide) / 1.5); k >= 2 {
+		if k := max(b.Dx(), b.Dy()) / longSide; k >= 2 {
 			img = boxShrink(ycc, k)
 			b = img.Bounds()
 		}
 	}
-	xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, b, op, nil)
+	// Transform rather than Scale: Scale's two passes keep a float64
+	// buffer of destination width x source height (60 MB for a phone
+	// photo); Transform computes each pixel directly and allocates nothing.
+	s2d := f64.Aff3{
+		float64(w) / float64(b.Dx()), 0, -float64(b.Min.X) * float64(w) / float64(b.Dx()),
+		0, float64(h) / float64(b.Dy()), -float64(b.Min.Y) * float64(h) / float64(b.Dy()),
+	}
+	xdraw.CatmullRom.Transform(dst, s2d, img, b, op, nil)
 	return dst
 }
 
