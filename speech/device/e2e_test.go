@@ -236,9 +236,15 @@ func TestPlayerStopsAtOnceOnCancel(t *testing.T) {
 	tone := speech.Chunk{PCM: speech.Tone(speech.Capture, 440, 3*time.Second, 0.5), Format: speech.Capture}
 	player.Play(ctx, tone)
 	time.Sleep(700 * time.Millisecond)
+	if l := player.Level(); l < 0.3 {
+		t.Errorf("level %.2f while a half-scale tone plays, want about 0.35", l)
+	}
 	cancel()
 	time.Sleep(800 * time.Millisecond)
 	out := stop()
+	if l := player.Level(); l != 0 {
+		t.Errorf("level %.2f after the cancel, want 0", l)
+	}
 	span := activeSpan(out)
 	t.Logf("a 3 s tone cancelled after 0.7 s sounded for %v", span)
 	if span > 1200*time.Millisecond || span < 300*time.Millisecond {

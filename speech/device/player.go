@@ -3,7 +3,9 @@ package device
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gordonklaus/portaudio"
@@ -21,6 +23,7 @@ type Player struct {
 	q      *speech.PlayQueue
 	stream *portaudio.Stream
 
+	level     atomic.Uint64 // math.Float64bits of the last level
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 	levelDone chan struct{}
@@ -93,6 +96,7 @@ func OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		for {
 			select {
 			case l := <-p.q.Levels():
+				p.level.Store(math.Float64bits(l))
 				if cfg.OnLevel != nil {
 					cfg.OnLevel(l)
 				}
@@ -129,6 +133,11 @@ func (p *Player) Wait(ctx context.Context) error { return p.q.Wait(ctx) }
 
 // Stop silences the speaker and discards what is queued.
 func (p *Player) Stop() { p.q.Stop() }
+
+// Level returns the RMS level (0..1) of the last 20 ms played, 0 when the
+// speaker is silent: what the microphone gate compares the room with, so
+// the kiosk does not take its own voice for a visitor's.
+func (p *Player) Level() float64 { return math.Float64frombits(p.level.Load()) }
 
 // Underruns counts device buffers that ran dry in the middle of audio.
 func (p *Player) Underruns() uint64 { return p.q.Underruns() }
