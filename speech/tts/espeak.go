@@ -51,6 +51,9 @@ func (e *Espeak) Synthesize(ctx context.Context, text string, emit func(speech.C
 		return fmt.Errorf("espeak: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("espeak: %w", ctx.Err())
+		}
 		return fmt.Errorf("espeak: %w: %v", speech.ErrUnavailable, err)
 	}
 	var (
