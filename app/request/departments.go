@@ -1,6 +1,10 @@
 package request
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -134,4 +138,32 @@ func matchesAny(names, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// DepartmentsFromSnapshot reads the department records of a snapshot (JSON
+// Lines, as embedded in assets) and returns the hall's departments; the
+// command line uses it when no knowledge-base database is at hand.
+func DepartmentsFromSnapshot(data []byte) ([]Department, error) {
+	var recs []localkb.Record
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !bytes.Contains(line, []byte(`"department"`)) {
+			continue
+		}
+		var r localkb.Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("departments: line %d: %w", i+1, err)
+		}
+		recs = append(recs, r)
+	}
+	ds := HallDepartments(recs)
+	if len(ds) == 0 {
+		return nil, ErrNoDepartments
+	}
+	return ds, nil
+}
+
+// DefaultOutboxPath keeps the outbox beside the knowledge base but in its own
+// file, so a knowledge-base swap never touches queued requests.
+func DefaultOutboxPath() string {
+	return filepath.Join(filepath.Dir(localkb.DefaultDBPath()), "outbox.sqlite")
 }
