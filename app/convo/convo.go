@@ -270,6 +270,10 @@ func (c *Conversation) Voice(ctx context.Context, u speech.Utterance) error {
 	text, err := c.cfg.Recognizer.Recognize(ctx, u, func(p string) {
 		c.emit(Event{Kind: EventPartial, Turn: id, Text: p})
 	})
+	if errors.Is(err, speech.ErrNoSpeech) {
+		// Silence or a cough: nothing was sent, and the recogniser is fine.
+		err, text = nil, ""
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

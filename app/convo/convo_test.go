@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -311,6 +312,25 @@ func TestEmptyUtteranceIsNotHeard(t *testing.T) {
 	}
 	if events.last(convo.EventNotHeard) == nil || events.last(convo.EventThinking) != nil {
 		t.Errorf("events %v", events.kinds())
+	}
+}
+
+func TestSilentUtteranceDoesNotTripTheRecognizer(t *testing.T) {
+	mon := health.NewMonitor()
+	mon.Logger = quiet()
+	mon.Add(health.ASR, nil)
+	events := &eventLog{}
+	rec := &fakeRecognizer{err: fmt.Errorf("transcribe: %w: peak -70 dBFS", speech.ErrNoSpeech)}
+	c := convo.New(convo.Config{Answerer: threeSentences(), Player: &speech.MemorySink{}, Synthesizer: &toneSynth{},
+		Recognizer: rec, Health: mon, Events: events.add, Logger: quiet()})
+	if err := c.Voice(context.Background(), speech.Utterance{End: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if events.last(convo.EventNotHeard) == nil || events.last(convo.EventTypeInstead) != nil {
+		t.Errorf("events %v", events.kinds())
+	}
+	if !mon.Snapshot().Up(health.ASR) {
+		t.Error("silence tripped the recogniser's breaker")
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"xiaofu/app/llm"
 	"xiaofu/localkb"
 	"xiaofu/speech"
+	"xiaofu/speech/asr"
+	"xiaofu/speech/tts"
 )
 
 // SixSentences is the benchmark's answer: six spoken sentences citing the
@@ -109,12 +111,13 @@ func Run(ctx context.Context, opts Options) (Summary, []Turn, error) {
 	var firstAudio, firstSentence chan struct{}
 	var captions []string
 	conv := convo.New(convo.Config{
-		Answerer:    eng,
-		Player:      firstAudioSink{},
-		Recognizer:  recognizer{url: ep.asr.URL + "/v1/audio/transcriptions", http: hc},
-		Synthesizer: synthesizer{url: ep.tts.URL + "/v1/audio/speech", rate: ep.ttsRate, http: hc},
-		Sequential:  opts.Sequential,
-		Logger:      quiet,
+		Answerer:   eng,
+		Player:     firstAudioSink{},
+		Recognizer: &asr.OpenAI{URL: ep.asr.URL + "/v1/audio/transcriptions", Model: "whisper-1", Client: hc},
+		Synthesizer: &tts.OpenAI{URL: ep.tts.URL + "/v1/audio/speech", Model: "tts-1", Voice: "alloy",
+			Format: "pcm", PCMRate: ep.ttsRate, Client: hc},
+		Sequential: opts.Sequential,
+		Logger:     quiet,
 		Events: func(e convo.Event) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -2,23 +2,20 @@
 // loopback: real HTTP servers speaking the OpenAI-compatible wire formats
 // (audio/transcriptions, chat/completions with SSE, audio/speech) with the
 // latencies DESIGN.md budgets against. It drives the real answer engine,
-// LLM client and turn engine; only the remote models are simulated. Both
-// the Go benchmark in app/convo and `xiaofu bench` use it.
+// LLM client, speech clients (speech/asr, speech/tts) and turn engine; only
+// the remote models are simulated. Both the Go benchmark in app/convo and
+// `xiaofu bench` use it.
 package convosim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"time"
-
-	"xiaofu/speech"
 )
 
 // Latencies of the simulated endpoints.
@@ -185,82 +182,4 @@ func (e *endpoints) simulated(firstSentence time.Time) time.Duration {
 		llm = last.Sub(e.rec.llmStart)
 	}
 	return e.rec.asrHold + llm + e.rec.ttsHold
-}
-
-// recognizer is a minimal OpenAI-compatible transcription client for the
-// simulation (the product's clients live in speech/).
-type recognizer struct {
-	url  string
-	http *http.Client
-}
-
-func (r recognizer) Recognize(ctx context.Context, u speech.Utterance, partial func(string)) (string, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "utterance.wav")
-	fw.Write(speech.EncodeWAV(u.PCM, speech.Capture))
-	mw.WriteField("model", "whisper-1")
-	mw.WriteField("language", "zh")
-	mw.Close()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, r.url, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("transcribe: %w", err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Text string `json:"text"`
-	}
-	if resp.StatusCode != 200 {
-		return "", fmt.Errorf("transcribe: http %d", resp.StatusCode)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", fmt.Errorf("transcribe: %w", err)
-	}
-	return out.Text, nil
-}
-
-// synthesizer is a minimal OpenAI-compatible audio/speech client asking for
-// raw PCM, emitting audio as it streams in.
-type synthesizer struct {
-	url  string
-	rate int
-	http *http.Client
-}
-
-func (s synthesizer) Synthesize(ctx context.Context, text string, emit func(speech.Chunk) error) error {
-	b, _ := json.Marshal(map[string]string{"model": "tts-1", "input": text, "voice": "alloy", "response_format": "pcm"})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("synthesize: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("synthesize: http %d", resp.StatusCode)
-	}
-	buf := make([]byte, 8192)
-	var carry []byte
-	f := speech.Format{SampleRate: s.rate, Channels: 1}
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			data := append(carry, buf[:n]...)
-			even := len(data) &^ 1
-			if even > 0 {
-				if e := emit(speech.Chunk{PCM: speech.DecodePCM(nil, data[:even]), Format: f}); e != nil {
-					return e
-				}
-			}
-			carry = append(carry[:0], data[even:]...)
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("synthesize: %w", err)
-		}
-	}
 }
