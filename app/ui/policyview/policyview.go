@@ -356,9 +356,9 @@ func (s *screen) checkCode() {
 func (s *screen) applyLookup(msg string, e profile.Enterprise, err error) {
 	switch {
 	case errors.Is(err, profile.ErrNotFound):
-		s.codeMsg.SetText(msg + "。大厅没有这家企业的画像，请回答下面的问题。")
+		msg += "。大厅没有这家企业的画像，请回答下面的问题。"
 	case err != nil:
-		s.codeMsg.SetText(msg + "。暂时读不到企业画像，请回答下面的问题。")
+		msg += "。暂时读不到企业画像，请回答下面的问题。"
 	default:
 		n := 0
 		for k, v := range e.Profile {
@@ -367,9 +367,12 @@ func (s *screen) applyLookup(msg string, e profile.Enterprise, err error) {
 				n++
 			}
 		}
-		s.codeMsg.SetText(fmt.Sprintf("%s。已读取“%s”的企业画像，填入 %d 项信息。", msg, e.Name, n))
+		msg = fmt.Sprintf("%s。已读取“%s”的企业画像，填入 %d 项信息。", msg, e.Name, n)
 	}
+	// Re-match first so the message never shows before the result it announces.
 	s.refresh()
+	s.codeMsg.SetText(msg)
+	s.relayout()
 }
 
 func (s *screen) showResult() {

@@ -265,7 +265,7 @@ func TestCreditCodeLookupFillsProfile(t *testing.T) {
 	test.Type(entry(t, root, "18位统一社会信用代码"), "91330106MA2CFE802B")
 	test.Tap(button(t, root, "核验"))
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(texts(root), "已读取“杭州示例软件有限公司”的企业画像，填入 5 项信息") {
+	for s := texts(root); !strings.Contains(s, "已读取“杭州示例软件有限公司”的企业画像，填入 5 项信息") || !strings.Contains(s, "可申请 3 项"); s = texts(root) {
 		if time.Now().After(deadline) {
 			t.Fatalf("lookup result never shown:\n%s", texts(root))
 		}
