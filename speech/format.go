@@ -1,6 +1,27 @@
 // Package speech holds the kiosk's audio path: formats and frames, capture and
 // playback through PortAudio, WAV files, voice-activity detection, and the
 // speech-recognition and speech-synthesis clients. It does not import Fyne.
+//
+// This package is pure Go and needs no audio device: formats, PCM helpers and
+// the resampler, WAV reading and incremental decoding, the Framer that turns
+// device buffers into 16 kHz mono 20 ms frames on the capture callback, the
+// PlayQueue that feeds the playback callback and taps its level, a WAV file
+// source and an in-memory sink for tests, and the sentinel errors of the
+// remote clients. Sub-packages:
+//
+//	speech/device     PortAudio capture and player (cgo)
+//	speech/vad        voice-activity detection with an adaptive noise floor
+//	speech/asr        OpenAI-compatible transcription, DashScope real-time ASR
+//	speech/tts        OpenAI-compatible speech, DashScope CosyVoice, espeak-ng
+//	speech/normalize  answer text as it should be spoken
+//	speech/sentence   streamed answer text cut into sentences
+//	speech/selftest   `xiaofu selftest audio`
+//
+// Units everywhere: 16-bit signed little-endian PCM, interleaved; capture is
+// 16 kHz mono in 20 ms frames; synthesized audio comes in Chunks that carry
+// their own format and the player converts. Whoever starts a goroutine stops
+// it: sources and players have Close, and every blocking call takes a
+// context whose end stops it at once.
 package speech
 
 import "time"
