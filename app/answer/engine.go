@@ -257,7 +257,7 @@ func (e *Engine) generate(ctx context.Context, s *Session, q string, hits []loca
 	}
 	msgs = append(msgs, llm.Message{Role: llm.RoleUser, Text: userTurn(records, q)})
 
-	guard := newOutputGuard(sys, []string{Refusal, e.decline(), NoApproval}, e.Secrets)
+	guard := newOutputGuard(sys, []string{Refusal, e.decline(), NoApproval, identity(e.Hall)}, e.Secrets)
 	rel := &releaser{guard: guard, emit: func(t string) { onDelta(Delta{Text: t}) }}
 	res, err := e.LLM.Stream(ctx, msgs, rel.add)
 	if err == nil {

@@ -458,6 +458,7 @@ func TestPlainGuideWordingIsNotAClaim(t *testing.T) {
 		"已经办结的事项可以在网上查询进度[1]。",
 		"已为您找到相关的办事指南[1]。",
 		"符合条件的企业可以申请补贴[1]。",
+		"您好，我是天河区企业综合服务中心的数字服务员小服，食品经营许可证在一楼办理[1]。",
 	} {
 		r := newRig(t, says(text))
 		a, _ := r.ask(t, nil, "食品经营许可证怎么办")
