@@ -33,10 +33,24 @@ type Capture struct {
 // name), or the default input device when name is empty. It does not start
 // recording; Frames does.
 func OpenCapture(name string) (*Capture, error) {
+	return OpenCaptureWith(CaptureConfig{Device: name})
+}
+
+// CaptureConfig chooses the input device and, for devices that must run at
+// their own rate, the rate to open it at.
+type CaptureConfig struct {
+	Device string // name or part of it; "" for the default input
+	// SampleRate opens the device at this rate and resamples to 16 kHz
+	// here; 0 asks for 16 kHz and falls back to the device's own rate.
+	SampleRate int
+}
+
+// OpenCaptureWith opens an input device as cfg says.
+func OpenCaptureWith(cfg CaptureConfig) (*Capture, error) {
 	if err := acquire(); err != nil {
 		return nil, err
 	}
-	dev, err := find(name, true)
+	dev, err := find(cfg.Device, true)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("open capture: %w", err)
@@ -44,7 +58,11 @@ func OpenCapture(name string) (*Capture, error) {
 	c := &Capture{dev: dev}
 	// Ask for 16 kHz mono; most devices (and Pulse) convert for us. A bare
 	// hw: device may only run at its own rate: then resample here.
-	for _, rate := range []float64{float64(speech.Capture.SampleRate), dev.DefaultSampleRate, 48000, 44100} {
+	rates := []float64{float64(speech.Capture.SampleRate), dev.DefaultSampleRate, 48000, 44100}
+	if cfg.SampleRate != 0 {
+		rates = []float64{float64(cfg.SampleRate)}
+	}
+	for _, rate := range rates {
 		for _, ch := range []int{1, 2} {
 			if ch > dev.MaxInputChannels {
 				continue
@@ -60,7 +78,7 @@ func OpenCapture(name string) (*Capture, error) {
 		}
 	}
 	release()
-	return nil, fmt.Errorf("open capture: %w: %q supports no 16-bit format at 16/44.1/48 kHz", ErrNoDevice, dev.Name)
+	return nil, fmt.Errorf("open capture: %w: %q supports no 16-bit format at %v Hz", ErrNoDevice, dev.Name, rates)
 }
 
 // Name returns the device's name.

@@ -251,3 +251,48 @@ func TestPlayerStopsAtOnceOnCancel(t *testing.T) {
 		t.Errorf("a 3 s tone cancelled after 0.7 s sounded for %v", span)
 	}
 }
+
+func TestCaptureResamplesA48kDevice(t *testing.T) {
+	needPulse(t)
+	mic, err := device.OpenCaptureWith(device.CaptureConfig{SampleRate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mic.Close()
+	if mic.DeviceFormat().SampleRate != 48000 {
+		t.Fatalf("device opened at %v", mic.DeviceFormat())
+	}
+	tone := filepath.Join(t.TempDir(), "tone.wav")
+	speech.WriteWAVFile(tone, speech.Tone(speech.Capture, 1000, 1500*time.Millisecond, 0.4), speech.Capture)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	frames, err := mic.Frames(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-frames // the device is running
+	play := exec.Command("paplay", "-d", "micsink", tone)
+	if err := play.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer play.Wait()
+	var loud []int16
+	for f := range frames {
+		if speech.RMS(f.Samples) > 0.2 {
+			loud = append(loud, f.Samples...)
+		} else if len(loud) > 0 {
+			break // the tone ended
+		}
+	}
+	crossings := 0
+	for i := 1; i < len(loud); i++ {
+		if (loud[i-1] < 0) != (loud[i] < 0) {
+			crossings++
+		}
+	}
+	hz := float64(crossings) / 2 / speech.Capture.Duration(len(loud)).Seconds()
+	t.Logf("48 kHz device: %v of tone captured at 16 kHz, %.1f Hz, %d dropped", speech.Capture.Duration(len(loud)), hz, mic.Dropped())
+	if d := speech.Capture.Duration(len(loud)); d < 1300*time.Millisecond || hz < 990 || hz > 1010 {
+		t.Errorf("captured %v of a 1.5 s 1 kHz tone at %.1f Hz", d, hz)
+	}
+}
