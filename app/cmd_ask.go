@@ -107,14 +107,15 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // askInput is where `ask --jsonl` reads questions; tests replace it.
 var askInput io.Reader = os.Stdin
 
-// askJSONL answers each line independently (no follow-ups across lines: a
-// benchmark set's questions are separate visitors). A bad line gets an error
-// line and the run goes on.
+// askJSONL answers each line as its own visitor, unless lines name the same
+// "session": those share a visit, so follow-ups ("那需要什么材料？") can be
+// checked from a file. A bad line gets an error line and the run goes on.
 func askJSONL(ctx context.Context, eng *answer.Engine, in io.Reader, out io.Writer) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
+	visits := map[string]*answer.Session{}
 	n := 0
 	for sc.Scan() {
 		n++
@@ -123,7 +124,8 @@ func askJSONL(ctx context.Context, eng *answer.Engine, in io.Reader, out io.Writ
 			continue
 		}
 		var in struct {
-			Q *string `json:"q"`
+			Q       *string `json:"q"`
+			Session string  `json:"session"`
 		}
 		var line askLine
 		switch err := json.Unmarshal([]byte(text), &in); {
@@ -132,7 +134,14 @@ func askJSONL(ctx context.Context, eng *answer.Engine, in io.Reader, out io.Writ
 		case in.Q == nil || strings.TrimSpace(*in.Q) == "":
 			line = askLine{Line: n, Error: `missing "q"`}
 		default:
-			a, err := eng.Ask(ctx, nil, *in.Q, nil)
+			var s *answer.Session
+			if in.Session != "" {
+				if s = visits[in.Session]; s == nil {
+					s = answer.NewSession()
+					visits[in.Session] = s
+				}
+			}
+			a, err := eng.Ask(ctx, s, *in.Q, nil)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

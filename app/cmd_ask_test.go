@@ -82,6 +82,34 @@ func TestAskJSONLReportsBadLinesAndContinues(t *testing.T) {
 	}
 }
 
+func TestAskJSONLSessionsCarryFollowUps(t *testing.T) {
+	eng := &answer.Engine{KB: askTestKB{}, Offline: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	askTestGuide.Guide = &localkb.Guide{Materials: []string{"申请书", "营业执照复印件"}}
+	defer func() { askTestGuide.Guide = nil }()
+	in := `{"q":"食品经营许可证在哪办","session":"a"}
+{"q":"那需要什么材料？","session":"a"}
+{"q":"那需要什么材料？","session":"b"}
+`
+	var out bytes.Buffer
+	if err := askJSONL(context.Background(), eng, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	var lines []askLine
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var a askLine
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, a)
+	}
+	if !lines[1].Grounded || !strings.Contains(lines[1].Answer, "营业执照复印件") {
+		t.Errorf("follow-up in the same session: %+v", lines[1])
+	}
+	if lines[2].Grounded {
+		t.Errorf("a new session knew the earlier item: %+v", lines[2])
+	}
+}
+
 // modelStub speaks the Chat Completions SSE format on loopback.
 func modelStub(t *testing.T, status int, text string, calls *atomic.Int32) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
