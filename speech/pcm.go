@@ -103,9 +103,10 @@ func Downmix(dst, interleaved []int16, channels int) []int16 {
 
 // Resampler converts a mono stream from one sample rate to another, one
 // buffer at a time, keeping its phase across calls so that the joins between
-// buffers are seamless. Downsampling averages over the input span of each
-// output sample first, which keeps aliasing of speech harmonics low enough
-// for recognition and for a level meter. The zero value is not usable; make
+// buffers are seamless. Downsampling first low-passes the input with a
+// windowed-sinc filter just under the new Nyquist frequency, so that what a
+// 48 kHz microphone hears above 8 kHz does not fold back into the speech
+// band; then it interpolates linearly. The zero value is not usable; make
 // one with NewResampler. Not safe for concurrent use.
 type Resampler struct {
 	from, to int
@@ -113,20 +114,41 @@ type Resampler struct {
 	pos      float64 // position of the next output sample, relative to hist
 	hist     [2]float64
 	primed   bool
-	taps     int
-	box      []float64 // moving-average history for downsampling
-	boxSum   float64
-	boxIdx   int
+	taps     []float64 // low-pass filter; nil when upsampling
+	delay    []float64 // the last len(taps) inputs, twice over so a window never wraps
+	at       int
 }
 
 // NewResampler returns a resampler from rate `from` to rate `to` (Hz).
 func NewResampler(from, to int) *Resampler {
 	r := &Resampler{from: from, to: to, step: float64(from) / float64(to)}
 	if from > to {
-		r.taps = int(math.Ceil(r.step))
-		r.box = make([]float64, r.taps)
+		r.taps = lowPass(0.45*float64(to)/float64(from), 12*int(math.Ceil(r.step))+1)
+		r.delay = make([]float64, 2*len(r.taps))
 	}
 	return r
+}
+
+// lowPass returns a Hann-windowed sinc filter of n taps (n odd) with the
+// cutoff given as a fraction of the sample rate, normalised to unit gain.
+func lowPass(cutoff float64, n int) []float64 {
+	h := make([]float64, n)
+	m := float64(n-1) / 2
+	var sum float64
+	for i := range h {
+		x := float64(i) - m
+		v := 2 * cutoff
+		if x != 0 {
+			v = math.Sin(2*math.Pi*cutoff*x) / (math.Pi * x)
+		}
+		v *= 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
+		h[i] = v
+		sum += v
+	}
+	for i := range h {
+		h[i] /= sum
+	}
+	return h
 }
 
 // Rates returns the input and output rates.
@@ -134,9 +156,9 @@ func (r *Resampler) Rates() (from, to int) { return r.from, r.to }
 
 // Reset forgets the stream's history, for a new stream at the same rates.
 func (r *Resampler) Reset() {
-	r.pos, r.primed, r.boxSum, r.boxIdx = 0, false, 0, 0
+	r.pos, r.primed, r.at = 0, false, 0
 	r.hist = [2]float64{}
-	clear(r.box)
+	clear(r.delay)
 }
 
 // Process appends the resampled src to dst and returns it. With enough
@@ -145,13 +167,23 @@ func (r *Resampler) Process(dst, src []int16) []int16 {
 	if r.from == r.to {
 		return append(dst, src...)
 	}
+	n := len(r.taps)
 	for _, s := range src {
 		x := float64(s)
-		if r.taps > 0 {
-			r.boxSum += x - r.box[r.boxIdx]
-			r.box[r.boxIdx] = x
-			r.boxIdx = (r.boxIdx + 1) % r.taps
-			x = r.boxSum / float64(r.taps)
+		if n > 0 {
+			// Write each input twice, n apart, so the window delay[at:at+n]
+			// is always contiguous.
+			r.delay[r.at], r.delay[r.at+n] = x, x
+			r.at++
+			if r.at == n {
+				r.at = 0
+			}
+			win := r.delay[r.at : r.at+n]
+			var acc float64
+			for i, h := range r.taps {
+				acc += h * win[i]
+			}
+			x = acc
 		}
 		if !r.primed {
 			r.hist = [2]float64{x, x}

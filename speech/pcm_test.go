@@ -52,6 +52,20 @@ func TestResamplerKeepsPitchAndLevel(t *testing.T) {
 	}
 }
 
+func TestDownsamplingDoesNotFoldHighNoiseIntoSpeech(t *testing.T) {
+	// A 10 kHz whine at 48 kHz would fold to 6 kHz at 16 kHz.
+	in := speech.Tone(speech.Format{SampleRate: 48000, Channels: 1}, 10000, time.Second, 0.5)
+	out := speech.NewResampler(48000, 16000).Process(nil, in)
+	if got := speech.RMS(out[1000:]) / speech.RMS(in); got > 0.05 {
+		t.Errorf("10 kHz came through at %.1f dB, want below -26 dB", speech.DBFS(got))
+	}
+	in = speech.Tone(speech.Format{SampleRate: 44100, Channels: 1}, 9000, time.Second, 0.5)
+	out = speech.NewResampler(44100, 16000).Process(nil, in)
+	if got := speech.RMS(out[1000:]) / speech.RMS(in); got > 0.05 {
+		t.Errorf("9 kHz at 44.1 kHz came through at %.1f dB, want below -26 dB", speech.DBFS(got))
+	}
+}
+
 func TestConvertStereoToMono(t *testing.T) {
 	c := speech.Chunk{PCM: []int16{100, 300, -100, -300}, Format: speech.Format{SampleRate: 16000, Channels: 2}}
 	got := speech.Convert(c, speech.Capture)
