@@ -4,20 +4,43 @@ import (
 	"context"
 	"log/slog"
 
-	"xiaofu/app/answer"
+	"xiaofu/app/health"
 	"xiaofu/app/kiosk"
 	"xiaofu/avatar"
 )
 
-// wireServices connects the parts behind the kiosk window: the answer
-// engine, and the character and service screens as they are added.
+// wireServices connects the parts behind the kiosk window: the remote
+// endpoints and their health, the answer engine, the character, the voice,
+// and the service screens.
 func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *kioskParts) error {
-	eng := &answer.Engine{KB: p.kb, Offline: true, Hall: p.kb.Meta().Hall, Logger: log.With("component", "answer")}
+	remote := RemoteFromEnv()
+	remote.Offline = remote.Offline || cfg.Offline
+	mon, chat, err := remote.Health(log.With("component", "health"))
+	if err != nil {
+		return err
+	}
+	mon.Start()
+	p.closers = append(p.closers, mon.Close)
+	eng := remote.NewAnswerEngine(p.kb, mon, chat, log.With("component", "answer"))
 	p.deps.Asker = eng.NewVisit()
-	p.deps.Tier = func() string { return answer.TierOffline }
+	p.deps.Tier = mon.Tier
+
 	av := avatar.New()
 	av.SetState(avatar.Attract)
 	p.deps.Character = kiosk.AvatarCharacter(av)
 	p.closers = append(p.closers, av.Close)
+
+	sink := &eventSink{}
+	if v := openVoice(cfg, remote, mon, eng, av, sink.send, log); v != nil {
+		p.deps.Voice = v
+		p.closers = append(p.closers, v.close)
+	}
+	prev := p.attach
+	p.attach = func(k *kiosk.Kiosk) {
+		prev(k)
+		sink.k.Store(k)
+		unsub := mon.Subscribe(func(s health.Snapshot) { k.SetTier(s.Tier) })
+		p.closers = append(p.closers, unsub)
+	}
 	return nil
 }

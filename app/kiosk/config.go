@@ -21,6 +21,11 @@ type Config struct {
 	Height     int
 	Offline    bool // never call a remote endpoint
 
+	Microphone string // input device name (or part of it); "" = default
+	Speaker    string // output device name (or part of it); "" = default
+	HandsFree  bool   // listen all the time instead of after a tap
+	Silent     bool   // no audio at all: answers are shown and mouthed only
+
 	// Test hooks for the end-to-end window test; off in production.
 	TraceFile string // append one JSON line per screen shown
 	AutoAsk   string // type this question into the entry and submit it at start
@@ -52,6 +57,10 @@ func ParseFlags(args []string) (Config, error) {
 	c.Fullscreen = os.Getenv("XIAOFU_FULLSCREEN") == "1"
 	c.Offline = os.Getenv("XIAOFU_OFFLINE") == "1"
 	envString(&c.TraceFile, "XIAOFU_TRACE")
+	envString(&c.Microphone, "XIAOFU_MIC")
+	envString(&c.Speaker, "XIAOFU_SPEAKER")
+	c.HandsFree = os.Getenv("XIAOFU_HANDS_FREE") == "1"
+	c.Silent = os.Getenv("XIAOFU_SILENT") == "1"
 
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	fs.StringVar(&c.DBPath, "db", c.DBPath, "knowledge-base database file")
@@ -60,6 +69,10 @@ func ParseFlags(args []string) (Config, error) {
 	fs.BoolVar(&c.Fullscreen, "fullscreen", c.Fullscreen, "run fullscreen as a kiosk")
 	size := fs.String("size", fmt.Sprintf("%dx%d", c.Width, c.Height), "window size WxH when not fullscreen")
 	fs.BoolVar(&c.Offline, "offline", c.Offline, "never call a remote endpoint")
+	fs.StringVar(&c.Microphone, "mic", c.Microphone, "microphone device name or part of it (default: the system's)")
+	fs.StringVar(&c.Speaker, "speaker", c.Speaker, "speaker device name or part of it (default: the system's)")
+	fs.BoolVar(&c.HandsFree, "hands-free", c.HandsFree, "listen all the time instead of after a tap on the microphone")
+	fs.BoolVar(&c.Silent, "silent", c.Silent, "no audio: answers are shown and mouthed only")
 	fs.StringVar(&c.TraceFile, "trace", c.TraceFile, "append a JSON line per screen shown (tests)")
 	fs.StringVar(&c.AutoAsk, "auto-ask", "", "ask this question at start (tests)")
 	if err := fs.Parse(args); err != nil {

@@ -42,6 +42,8 @@ func (k *Kiosk) buildMic() {
 	k.micButton.Importance = widget.HighImportance
 	if k.deps.Voice == nil {
 		k.micButton.Hide()
+	} else if l, ok := k.deps.Voice.(interface{ Listens() bool }); ok && !l.Listens() {
+		k.micButton.Hide() // no microphone: the kiosk speaks but does not listen
 	}
 }
 
