@@ -506,6 +506,13 @@ func TestFollowUpWithinVisit(t *testing.T) {
 	if !strings.Contains(c.Text, "承诺10个工作日") {
 		t.Errorf("second follow-up %q", c.Text)
 	}
+	// A new question naming its own item is not read against the old one.
+	n, _ := r.ask(t, s, "营业执照丢了怎么办")
+	if n.Citations[0].ID != faqLicence.ID {
+		t.Errorf("new question answered about the previous item: %+v", n)
+	}
+	// ...and it becomes the item follow-ups point to; back to the guide:
+	r.ask(t, s, "食品经营许可证怎么办")
 
 	// Online: the previous turn goes to the model, and the item is source [1].
 	r.eng.Offline = false

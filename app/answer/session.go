@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"xiaofu/localkb"
 )
@@ -78,18 +79,30 @@ func (s *Session) topic() *localkb.Record {
 }
 
 var (
-	anaphora  = regexp.MustCompile(`^(那|那么|那个|这个|它|这|该|此|还有|另外|还要|还需要|还得|然后|再问|顺便问)`)
+	anaphora  = regexp.MustCompile(`^(那么|那个|那|这个|这|它|该|此|还有|另外|还要|还需要|还得|然后|再问|顺便问)`)
 	aspectAsk = regexp.MustCompile(askMaterials.String() + "|" + askTime.String() + "|" + askPlace.String() + "|" +
 		askPhone.String() + "|" + askFee.String() + "|" + askSteps.String() + "|" + askOnline.String() + "|" + askWho.String())
+	// filler is what is left of a question that names nothing of its own.
+	filler = regexp.MustCompile(`那么|那个|这个|还有|另外|然后|顺便|请问|一下|需要|什么|哪些|怎么|如何|可以|多少|准备|提交|办理|[那这它该此还也都要能吗呢吧啊呀的了得是有我您你办去在到带交再问几个些就先后]`)
 )
 
-// isFollowUp reports whether q leans on the previous turn: it starts by
-// pointing back ("那…", "这个…") or is a short question about an aspect of
-// an item ("要多久？", "在哪办？") that names no item of its own.
+// isFollowUp reports whether q leans on the previous turn: once the
+// pointing-back words ("那…", "这个…"), the aspects of an item ("材料",
+// "多久", "在哪") and the fillers are taken out, nothing is left that could
+// name an item of its own. "那需要什么材料？" is a follow-up; "营业执照丢了
+// 怎么办" is a new question even right after another item.
 func isFollowUp(q string) bool {
 	q = strings.TrimSpace(q)
-	if anaphora.MatchString(q) {
-		return true
+	if !anaphora.MatchString(q) && !aspectAsk.MatchString(q) {
+		return false
 	}
-	return len([]rune(q)) <= 12 && aspectAsk.MatchString(q)
+	rest := aspectAsk.ReplaceAllString(q, "")
+	rest = filler.ReplaceAllString(rest, "")
+	n := 0
+	for _, r := range rest {
+		if unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n <= 1
 }
