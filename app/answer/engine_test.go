@@ -521,7 +521,7 @@ func TestFollowUpWithinVisit(t *testing.T) {
 		t.Fatalf("online follow-up %+v", d)
 	}
 	msgs := r.model.last()["messages"].([]any)
-	if len(msgs) < 4 || msgs[1].(map[string]any)["content"] != "食品经营许可证怎么办" {
+	if len(msgs) != 2+2*answer.MaxTurns || msgs[len(msgs)-3].(map[string]any)["content"] != "食品经营许可证怎么办" {
 		t.Errorf("history not sent: %v", msgs)
 	}
 	if user := msgs[len(msgs)-1].(map[string]any)["content"].(string); !strings.Contains(user, "[1] id="+guideTea.ID) {
