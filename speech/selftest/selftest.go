@@ -58,6 +58,7 @@ func Record(ctx context.Context, src Source, d time.Duration, dropped func() uin
 	var n int
 	peak := 0.0
 	var stop <-chan time.Time
+	var talkStart, last time.Time // the utterance in progress, the last frame
 	// PortAudio may take over a second to deliver the first frame: the
 	// recording time counts from there.
 	firstWait := time.After(d + 5*time.Second)
@@ -65,7 +66,7 @@ func Record(ctx context.Context, src Source, d time.Duration, dropped func() uin
 		select {
 		case f, ok := <-frames:
 			if !ok {
-				return r.finish(sum, n, peak, det, dropped), nil
+				return r.finish(sum, n, peak, det, dropped, last.Sub(talkStart)), nil
 			}
 			if n == 0 {
 				r.FirstFrame = time.Since(start)
@@ -81,15 +82,21 @@ func Record(ctx context.Context, src Source, d time.Duration, dropped func() uin
 			if p >= 0.999 {
 				r.Clipped++
 			}
-			if ev, ok := det.Push(f); ok && ev.Kind == vad.SpeechEnd {
-				r.Utterances++
-				r.SpeechTime += ev.Utterance.Duration()
+			last = f.At
+			if ev, ok := det.Push(f); ok {
+				switch ev.Kind {
+				case vad.SpeechStart:
+					talkStart = ev.At
+				case vad.SpeechEnd:
+					r.Utterances++
+					r.SpeechTime += ev.Utterance.Duration()
+				}
 			}
 		case <-stop:
 			cancel()
 			for range frames { // let the source wind down
 			}
-			return r.finish(sum, n, peak, det, dropped), nil
+			return r.finish(sum, n, peak, det, dropped, last.Sub(talkStart)), nil
 		case <-firstWait:
 			if n == 0 {
 				return r, errors.New("record: the input device delivered no audio in " + (d + 5*time.Second).String())
@@ -100,7 +107,7 @@ func Record(ctx context.Context, src Source, d time.Duration, dropped func() uin
 	}
 }
 
-func (r Recording) finish(sum float64, n int, peak float64, det *vad.Detector, dropped func() uint64) Recording {
+func (r Recording) finish(sum float64, n int, peak float64, det *vad.Detector, dropped func() uint64, talking time.Duration) Recording {
 	r.Duration = speech.Capture.Duration(n)
 	if n > 0 {
 		r.RMSDB = speech.DBFS(math.Sqrt(sum/float64(n)) / 32768)
@@ -111,6 +118,7 @@ func (r Recording) finish(sum float64, n int, peak float64, det *vad.Detector, d
 	_, r.FloorDB = det.Level()
 	if det.InSpeech() {
 		r.Utterances++ // still talking when the recording stopped
+		r.SpeechTime += talking
 	}
 	if dropped != nil {
 		r.Dropped = dropped()

@@ -47,6 +47,18 @@ func TestRecordMeasuresWhatTheMicHears(t *testing.T) {
 	}
 }
 
+func TestRecordCountsSpeechStillGoingAtTheEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pcm := append(noisy(time.Second, 0.003, rng), speech.Tone(speech.Capture, 220, time.Second, 0.3)...)
+	rec, err := selftest.Record(context.Background(), source(pcm), 10*time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Utterances != 1 || rec.SpeechTime < 900*time.Millisecond {
+		t.Errorf("speech running into the end of the recording: %d stretches, %v", rec.Utterances, rec.SpeechTime)
+	}
+}
+
 func TestAdviceForABadMicrophone(t *testing.T) {
 	for _, tc := range []struct {
 		name string
