@@ -325,3 +325,11 @@ func (s *Service) Online(ctx context.Context) bool {
 	defer cancel()
 	return s.Client.Health(ctx) == nil
 }
+
+// Departments lists the hall's departments an item may be moved to.
+func (s *Service) Departments() []string {
+	if s.Router == nil {
+		return nil
+	}
+	return s.Router.Departments()
+}
