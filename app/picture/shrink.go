@@ -57,7 +57,7 @@ func (o Options) withDefaults() Options {
 
 // Shrink checks that data is a picture within the limits, decodes it, turns
 // it upright by its EXIF orientation (JPEG), scales it so its long side is at
-// most LongSide with a Catmull-Rom filter, flattens transparency onto white
+// most LongSide (box average, then a bilinear tent filter), flattens transparency onto white
 // and re-encodes it as a JPEG. The format is sniffed from the bytes; the
 // dimensions are checked from the header before anything is decoded.
 // Animated GIFs give their first frame. Shrink does not retain data.
@@ -153,24 +153,23 @@ func scaleDown(img image.Image, longSide int) *image.RGBA {
 		xdraw.Draw(dst, dst.Bounds(), img, b.Min, op)
 		return dst
 	}
-	// Catmull-Rom's cost grows with the reduction ratio (its kernel widens
-	// to avoid aliasing), and a 12-megapixel phone photo took 1.7 s. A box
-	// average by a whole factor first, which is exact for the 2x2 chroma
-	// blocks of a phone JPEG, leaves the filter a ratio under 2.
+	// A phone photo is first averaged in whole-factor boxes (exact for the
+	// 2x2 chroma blocks of a phone JPEG, and cheap), leaving a ratio under 2
+	// for the filter. Then a tent filter through Transform: measured on a
+	// 12 MP photo, Catmull-Rom's Scale cost as much CPU (~360 ms) but kept a
+	// 40-60 MB float64 buffer; Catmull-Rom's Transform took twice the CPU;
+	// after the box average the tent's text is as legible to the eye.
 	if ycc, ok := img.(*image.YCbCr); ok {
 		if k := max(b.Dx(), b.Dy()) / longSide; k >= 2 {
 			img = boxShrink(ycc, k)
 			b = img.Bounds()
 		}
 	}
-	// Transform rather than Scale: Scale's two passes keep a float64
-	// buffer of destination width x source height (60 MB for a phone
-	// photo); Transform computes each pixel directly and allocates nothing.
 	s2d := f64.Aff3{
 		float64(w) / float64(b.Dx()), 0, -float64(b.Min.X) * float64(w) / float64(b.Dx()),
 		0, float64(h) / float64(b.Dy()), -float64(b.Min.Y) * float64(h) / float64(b.Dy()),
 	}
-	xdraw.CatmullRom.Transform(dst, s2d, img, b, op, nil)
+	xdraw.BiLinear.Transform(dst, s2d, img, b, op, nil)
 	return dst
 }
 
