@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -180,5 +181,18 @@ func BenchmarkRouteOffline(b *testing.B) {
 	r := request.NewRouter(hallDepartments(), mustModel(b), nil)
 	for b.Loop() {
 		r.RouteOffline("我们急需一笔融资，还想问问人才公寓")
+	}
+}
+
+func BenchmarkModelLoad(b *testing.B) {
+	data, err := os.ReadFile("routemodel.gob.gz")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := request.ReadModel(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -286,3 +286,30 @@ func TestSubmitRefusesBadInputBeforeQueueing(t *testing.T) {
 }
 
 var _ = httptest.NewServer
+
+// BenchmarkSubmitLoopback is a whole submission: validate, commit to the
+// outbox, send to the stand-in server on loopback, record the ticket.
+func BenchmarkSubmitLoopback(b *testing.B) {
+	st, err := hallserver.OpenStore(filepath.Join(b.TempDir(), "hall.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	hs := httptest.NewServer((&hallserver.Server{Store: st, Schedule: hallserver.DemoSchedule}).Handler())
+	defer hs.Close()
+	c := request.NewClient(hs.URL)
+	ob := outbox.New(filepath.Join(b.TempDir(), "outbox.db"), request.OutboxSender(c))
+	if err := ob.Open(); err != nil {
+		b.Fatal(err)
+	}
+	defer ob.Close()
+	s := &request.Service{Client: c, Outbox: ob, AckWait: 5 * time.Second}
+	for b.Loop() {
+		d := &request.Draft{Description: "路灯不亮", Items: []request.Item{{Text: "路灯不亮", Department: "城管局", Reason: "r"}},
+			Contact: request.Contact{Phone: "13912345678"}}
+		rc, err := s.Submit(context.Background(), d)
+		if err != nil || rc.Queued {
+			b.Fatalf("%+v %v", rc, err)
+		}
+	}
+}
