@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -21,6 +22,9 @@ type DashScope struct {
 	APIKey string // never logged
 	Model  string // "fun-asr-realtime" when empty
 	Client *http.Client
+	// StallTimeout bounds the handshake and each wait for a server message
+	// (dashscope.DefaultIdle, 10 s, when zero).
+	StallTimeout time.Duration
 }
 
 // Transcribe sends a finished utterance and returns its text.
@@ -60,7 +64,7 @@ type sentence struct {
 // takes the next frame.
 func (d *DashScope) Stream(ctx context.Context, frames <-chan speech.Frame, partial func(text string)) (string, error) {
 	const stage = "recognize"
-	conn, err := dashscope.Dial(ctx, stage, d.URL, d.APIKey, d.Client)
+	conn, err := dashscope.Dial(ctx, stage, d.URL, d.APIKey, d.Client, d.StallTimeout)
 	if err != nil {
 		return "", err
 	}

@@ -211,3 +211,12 @@ func TestDashScopeFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestDashScopeSilentServerWithoutCallerDeadline(t *testing.T) {
+	_, url := startASR(t, "slow-start")
+	start := time.Now()
+	_, err := (&asr.DashScope{URL: url, StallTimeout: 300 * time.Millisecond}).Transcribe(context.Background(), voiced(time.Second))
+	if !errors.Is(err, speech.ErrUnavailable) || !strings.Contains(err.Error(), "nothing from the server") || time.Since(start) > 2*time.Second {
+		t.Fatalf("err = %v after %v, want ErrUnavailable after 300ms", err, time.Since(start))
+	}
+}

@@ -66,6 +66,9 @@ type OpenAI struct {
 	Language string // ISO code; "zh" when empty
 	Prompt   string // optional vocabulary hint (department names ...)
 	Client   *http.Client
+	// Timeout bounds the whole request, so a hung endpoint cannot hang the
+	// turn even when the caller set no deadline; 20 s when zero.
+	Timeout time.Duration
 }
 
 // Recognize is Transcribe in the shape of the conversation's Recognizer;
@@ -83,7 +86,13 @@ func (o *OpenAI) Transcribe(ctx context.Context, u speech.Utterance) (string, er
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, body)
+	timeout := o.Timeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, o.URL, body)
 	if err != nil {
 		return "", fmt.Errorf("transcribe: %w", err)
 	}
@@ -98,18 +107,12 @@ func (o *OpenAI) Transcribe(ctx context.Context, u speech.Utterance) (string, er
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("transcribe: %w", ctx.Err())
-		}
-		return "", fmt.Errorf("transcribe: %w: %v", speech.ErrUnavailable, err)
+		return "", o.fault(ctx, rctx, timeout, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("transcribe: %w", ctx.Err())
-		}
-		return "", fmt.Errorf("transcribe: %w: reading the response: %v", speech.ErrUnavailable, err)
+		return "", o.fault(ctx, rctx, timeout, fmt.Errorf("reading the response: %w", err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("transcribe: %w", speech.HTTPError(resp, raw))
@@ -121,6 +124,18 @@ func (o *OpenAI) Transcribe(ctx context.Context, u speech.Utterance) (string, er
 		return "", fmt.Errorf("transcribe: %w: %q", speech.ErrBadResponse, snippet(raw))
 	}
 	return strings.TrimSpace(*out.Text), nil
+}
+
+// fault says why a request failed: the caller's context, the timeout, or
+// the endpoint.
+func (o *OpenAI) fault(ctx, rctx context.Context, timeout time.Duration, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("transcribe: %w", ctx.Err())
+	case rctx.Err() != nil:
+		return fmt.Errorf("transcribe: %w: no answer within %v", speech.ErrUnavailable, timeout)
+	}
+	return fmt.Errorf("transcribe: %w: %v", speech.ErrUnavailable, err)
 }
 
 func (o *OpenAI) form(u speech.Utterance) (io.Reader, string, error) {

@@ -186,3 +186,17 @@ func TestSilentUtteranceIsNotSent(t *testing.T) {
 		t.Errorf("%d requests spent on silence", calls.Load())
 	}
 }
+
+func TestOpenAIHungEndpointWithoutCallerDeadline(t *testing.T) {
+	srv, _ := transcriptionServer(t, func(w http.ResponseWriter, r *http.Request, _ time.Duration) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	start := time.Now()
+	_, err := (&asr.OpenAI{URL: srv.URL, Timeout: 300 * time.Millisecond}).Transcribe(context.Background(), voiced(time.Second))
+	if !errors.Is(err, speech.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 300ms") || time.Since(start) > 2*time.Second {
+		t.Fatalf("err = %v after %v, want ErrUnavailable at 300ms", err, time.Since(start))
+	}
+}

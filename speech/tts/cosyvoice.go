@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"xiaofu/speech"
 	"xiaofu/speech/internal/dashscope"
@@ -19,6 +20,9 @@ type CosyVoice struct {
 	Voice      string // e.g. "longxiaochun_v2"
 	SampleRate int    // 22050 when zero
 	Client     *http.Client
+	// StallTimeout bounds the handshake and each wait for a server message
+	// (dashscope.DefaultIdle, 10 s, when zero).
+	StallTimeout time.Duration
 }
 
 // Synthesize implements Synthesizer with the text as a single piece.
@@ -34,7 +38,7 @@ func (c *CosyVoice) Synthesize(ctx context.Context, text string, emit func(speec
 // back, until pieces is closed and the server has finished.
 func (c *CosyVoice) Stream(ctx context.Context, pieces <-chan string, emit func(speech.Chunk) error) error {
 	const stage = "synthesize"
-	conn, err := dashscope.Dial(ctx, stage, c.URL, c.APIKey, c.Client)
+	conn, err := dashscope.Dial(ctx, stage, c.URL, c.APIKey, c.Client, c.StallTimeout)
 	if err != nil {
 		return err
 	}

@@ -203,3 +203,22 @@ func TestCosyVoiceCancelStopsAtOnce(t *testing.T) {
 		t.Fatal("Stream did not stop on cancel")
 	}
 }
+
+func TestCosyVoiceSilentServerWithoutCallerDeadline(t *testing.T) {
+	// The server never answers the run-task.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.Read(r.Context())
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	start := time.Now()
+	err := (&tts.CosyVoice{URL: "ws" + strings.TrimPrefix(srv.URL, "http"), StallTimeout: 300 * time.Millisecond}).Synthesize(context.Background(), "你好", newCollect().emit)
+	if !errors.Is(err, speech.ErrUnavailable) || time.Since(start) > 2*time.Second {
+		t.Fatalf("err = %v after %v, want ErrUnavailable after 300ms", err, time.Since(start))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"xiaofu/speech"
 )
@@ -31,7 +32,13 @@ type OpenAI struct {
 	RateField string
 	Speed     float64 // 0 leaves the server's default
 	Client    *http.Client
+	// StallTimeout is the longest wait for the response or, once audio
+	// flows, for its next bytes; 10 s when zero. Audio may last minutes, so
+	// there is no limit on the whole.
+	StallTimeout time.Duration
 }
+
+var errStalled = errors.New("stalled")
 
 // Synthesize implements Synthesizer.
 func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.Chunk) error) error {
@@ -50,7 +57,24 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 		body[o.RateField] = o.rate()
 	}
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(b))
+	stall := o.StallTimeout
+	if stall == 0 {
+		stall = 10 * time.Second
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	watchdog := time.AfterFunc(stall, func() { cancel(errStalled) })
+	defer watchdog.Stop()
+	fault := func(err error) error {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("synthesize: %w", ctx.Err())
+		case errors.Is(context.Cause(rctx), errStalled):
+			return fmt.Errorf("synthesize: %w: nothing from the endpoint for %v", speech.ErrUnavailable, stall)
+		}
+		return fmt.Errorf("synthesize: %w: %v", speech.ErrUnavailable, err)
+	}
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, o.URL, bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("synthesize: %w", err)
 	}
@@ -64,11 +88,9 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("synthesize: %w", ctx.Err())
-		}
-		return fmt.Errorf("synthesize: %w: %v", speech.ErrUnavailable, err)
+		return fault(err)
 	}
+	watchdog.Reset(stall)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -89,6 +111,7 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 	)
 	for {
 		n, err := resp.Body.Read(buf)
+		watchdog.Reset(stall)
 		got += n
 		if n > 0 {
 			if format == "pcm" {
@@ -124,10 +147,7 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 	}
 	switch {
 	case !errors.Is(rerr, io.EOF):
-		if ctx.Err() != nil {
-			return fmt.Errorf("synthesize: %w", ctx.Err())
-		}
-		return fmt.Errorf("synthesize: %w: stream cut after %d bytes: %v", speech.ErrUnavailable, got, rerr)
+		return fault(fmt.Errorf("stream cut after %d bytes: %w", got, rerr))
 	case got == 0:
 		return fmt.Errorf("synthesize: %w: empty audio", speech.ErrBadResponse)
 	case format == "wav":

@@ -190,3 +190,28 @@ func TestOpenAISpeechSlowServerCancelled(t *testing.T) {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
 }
+
+func TestOpenAISpeechStallWithoutCallerDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Write(streamingWAVHeader(16000))
+		// Audio flows for a while: slower than the stall timeout overall,
+		// but each piece within it.
+		for i := 0; i < 4; i++ {
+			w.Write(speech.EncodePCM(nil, speech.Tone(speech.Capture, 300, 100*time.Millisecond, 0.3)))
+			w.(http.Flusher).Flush()
+			time.Sleep(150 * time.Millisecond)
+		}
+		<-r.Context().Done() // then nothing more
+	}))
+	defer srv.Close()
+	c := newCollect()
+	start := time.Now()
+	err := (&tts.OpenAI{URL: srv.URL, StallTimeout: 300 * time.Millisecond}).Synthesize(context.Background(), "你好", c.emit)
+	if !errors.Is(err, speech.ErrUnavailable) || !strings.Contains(err.Error(), "nothing from the endpoint for 300ms") {
+		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+	if d := c.duration(); d != 400*time.Millisecond {
+		t.Errorf("played %v of what arrived before the stall, want 400ms", d)
+	}
+}

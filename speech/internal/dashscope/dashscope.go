@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -66,22 +67,37 @@ type Conn struct {
 	WS     *websocket.Conn
 	TaskID string
 	stage  string
+	idle   time.Duration
 }
 
+// DefaultIdle is how long a task may hear nothing from the server before it
+// counts as down.
+const DefaultIdle = 10 * time.Second
+
 // Dial opens the WebSocket with the key as a bearer token. A refused
-// handshake is reported as a RemoteError with its HTTP status.
-func Dial(ctx context.Context, stage, url, apiKey string, client *http.Client) (*Conn, error) {
+// handshake is reported as a RemoteError with its HTTP status. idle bounds
+// the handshake and every wait for a server message (DefaultIdle when 0),
+// so a server that stops answering cannot hang a turn.
+func Dial(ctx context.Context, stage, url, apiKey string, client *http.Client, idle time.Duration) (*Conn, error) {
 	if url == "" {
 		url = DefaultURL
 	}
+	if idle == 0 {
+		idle = DefaultIdle
+	}
+	dctx, cancel := context.WithTimeout(ctx, idle)
+	defer cancel()
 	h := http.Header{}
 	if apiKey != "" {
 		h.Set("Authorization", "bearer "+apiKey)
 	}
-	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: h, HTTPClient: client})
+	ws, resp, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPHeader: h, HTTPClient: client})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", stage, ctx.Err())
+		}
+		if dctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w: no handshake within %v", stage, speech.ErrUnavailable, idle)
 		}
 		if resp != nil && resp.StatusCode >= 400 {
 			return nil, fmt.Errorf("%s: %w", stage, &speech.RemoteError{Status: resp.StatusCode, Message: http.StatusText(resp.StatusCode)})
@@ -89,7 +105,7 @@ func Dial(ctx context.Context, stage, url, apiKey string, client *http.Client) (
 		return nil, fmt.Errorf("%s: %w: %v", stage, speech.ErrUnavailable, err)
 	}
 	ws.SetReadLimit(4 << 20)
-	return &Conn{WS: ws, TaskID: NewTaskID(), stage: stage}, nil
+	return &Conn{WS: ws, TaskID: NewTaskID(), stage: stage, idle: idle}, nil
 }
 
 // Send writes a command for this task.
@@ -109,8 +125,13 @@ func (c *Conn) Send(ctx context.Context, action string, payload any) error {
 // task-finished as ErrUnavailable; a text message that is not an event as
 // ErrBadResponse.
 func (c *Conn) Next(ctx context.Context) (Event, []byte, error) {
-	typ, b, err := c.WS.Read(ctx)
+	rctx, cancel := context.WithTimeout(ctx, c.idle)
+	defer cancel()
+	typ, b, err := c.WS.Read(rctx)
 	if err != nil {
+		if ctx.Err() == nil && rctx.Err() != nil {
+			return Event{}, nil, fmt.Errorf("%s: %w: nothing from the server for %v", c.stage, speech.ErrUnavailable, c.idle)
+		}
 		return Event{}, nil, c.wrap(ctx, err)
 	}
 	if typ == websocket.MessageBinary {
