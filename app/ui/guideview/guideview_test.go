@@ -1,7 +1,9 @@
 package guideview_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +20,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/guide"
-	"xiaofu/app/policy"
 	"xiaofu/app/ui"
 	"xiaofu/app/ui/guideview"
 	"xiaofu/localkb"
@@ -56,18 +57,23 @@ func (m memKB) Get(_ context.Context, id string) (localkb.Record, error) {
 	return r, nil
 }
 
+// load reads every record of a snapshot or authored file (the meta line
+// has no id and is skipped).
 func load(t *testing.T, path string) []localkb.Record {
 	t.Helper()
-	f, err := os.Open(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := policy.ReadRecords(f)
-	if err != nil {
-		t.Fatal(err)
+	var out []localkb.Record
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		var r localkb.Record
+		if len(line) == 0 || json.Unmarshal(line, &r) != nil || r.ID == "" {
+			continue
+		}
+		out = append(out, r)
 	}
-	return recs
+	return out
 }
 
 func fixtures(t *testing.T) (memKB, []localkb.Record) {
@@ -255,6 +261,14 @@ func TestScreenshots(t *testing.T) {
 	w.Resize(fyne.NewSize(1080, 1920))
 	scroll.ScrollToBottom()
 	shoot(t, w, "bundle-materials.png")
+
+	browse := guideview.NewBrowse(&fakeNav{}, newCatalog(t))
+	w.SetContent(browse)
+	w.Resize(fyne.NewSize(1080, 1920))
+	waitFor(t, browse, "个主题，点一个看看")
+	tapButton(t, browse, "社会保险")
+	waitFor(t, browse, "“社会保险”下有")
+	shoot(t, w, "browse.png")
 }
 
 func shoot(t *testing.T, w fyne.Window, name string) {
