@@ -30,12 +30,9 @@ func BenchmarkVoiceTurn(b *testing.B) {
 				}
 				all = append(all, turns...)
 			}
-			var fa, ov []time.Duration
-			for _, t := range all {
-				fa, ov = append(fa, t.FirstAudio), append(ov, t.Overhead)
-			}
-			b.ReportMetric(float64(median(fa).Milliseconds()), "ms-first-audio-p50")
-			b.ReportMetric(float64(p95(ov).Microseconds())/1000, "ms-overhead-p95")
+			sum := convosim.Summarise(all, nil)
+			b.ReportMetric(float64(sum.FirstAudioP50.Milliseconds()), "ms-first-audio-p50")
+			b.ReportMetric(float64(sum.OverheadP95.Microseconds())/1000, "ms-overhead-p95")
 		})
 	}
 }
@@ -70,22 +67,4 @@ func TestVoiceTurnAgainstSimulatedEndpoints(t *testing.T) {
 		t.Errorf("interrupt took %s", streamed.StopP95)
 	}
 	t.Logf("streamed p50 %s (overhead p95 %s), sequential %s", streamed.FirstAudioP50, streamed.OverheadP95, seq.FirstAudioP50)
-}
-
-func median(ds []time.Duration) time.Duration { return pick(ds, 0.5) }
-func p95(ds []time.Duration) time.Duration    { return pick(ds, 0.95) }
-
-func pick(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s[int(p*float64(len(s)-1)+0.5)]
 }

@@ -174,7 +174,7 @@ func Run(ctx context.Context, opts Options) (Summary, []Turn, error) {
 		// Let the interrupted turn's requests close before the next turn.
 		time.Sleep(20 * time.Millisecond)
 	}
-	return summarise(turns, firsts), turns, nil
+	return Summarise(turns, firsts), turns, nil
 }
 
 func pct(ds []time.Duration, p float64) time.Duration {
@@ -187,7 +187,9 @@ func pct(ds []time.Duration, p float64) time.Duration {
 	return s[i]
 }
 
-func summarise(turns []Turn, firsts []string) Summary {
+// Summarise computes the medians and 95th percentiles of turns; firsts are
+// the first spoken pieces, kept as they are.
+func Summarise(turns []Turn, firsts []string) Summary {
 	var fa, ov, st, sim []time.Duration
 	for _, t := range turns {
 		fa, ov, st, sim = append(fa, t.FirstAudio), append(ov, t.Overhead), append(st, t.Stop), append(sim, t.Simulated)
