@@ -308,3 +308,20 @@ func BenchmarkShrinkPhoto(b *testing.B) {
 func BenchmarkShrinkLicence(b *testing.B) {
 	benchShrink(b, picturetest.Licence())
 }
+
+// BenchmarkShrinkTexturedPhoto: a 12 MP photo with sensor-like noise, which
+// a JPEG cannot squeeze (about 8 MB, like a real phone photo of a pavement),
+// so entropy decoding costs what it does in the hall.
+func BenchmarkShrinkTexturedPhoto(b *testing.B) {
+	img := picturetest.ProblemImage(4000, 3000, "人行道破损")
+	seed := uint32(1)
+	for i := range img.Pix {
+		if i%4 == 3 {
+			continue
+		}
+		seed = seed*1664525 + 1013904223
+		v := int(img.Pix[i]) + int(seed>>27) - 16
+		img.Pix[i] = uint8(min(255, max(0, v)))
+	}
+	benchShrink(b, picturetest.JPEG(img, 92))
+}
