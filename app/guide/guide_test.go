@@ -126,3 +126,19 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+func TestRoute(t *testing.T) {
+	bs := bundles(t)
+	cases := []struct{ text, route, id string }{
+		{"我想开个茶馆，要办哪些手续？", guide.RouteBundle, "bundle-open-teahouse"},
+		{"我们公司能申请哪些补贴？", guide.RoutePolicy, ""},
+		{"高新技术企业认定有什么条件", guide.RoutePolicy, ""},
+		{"社保卡丢了怎么补办", "", ""},
+	}
+	for _, tc := range cases {
+		route, id := guide.Route(tc.text, bs)
+		if route != tc.route || id != tc.id {
+			t.Errorf("Route(%q) = %q, %q; want %q, %q", tc.text, route, id, tc.route, tc.id)
+		}
+	}
+}

@@ -220,6 +220,9 @@ func TestBundleStepsAndMergedMaterials(t *testing.T) {
 			open = b
 		}
 	})
+	if h := open.Size().Height; h < ui.TouchHeight {
+		t.Fatalf("step button %.0f px high, want at least %.0f", h, ui.TouchHeight)
+	}
 	test.Tap(open)
 	if len(nav.titles) != 1 || nav.titles[0] != "工伤事故备案" || nav.touch != 1 {
 		t.Fatalf("tapping the first step pushed %v", nav.titles)

@@ -350,3 +350,28 @@ func shoot(t *testing.T, w fyne.Window, name string) {
 		t.Fatal(err)
 	}
 }
+
+// Every button a visitor can tap must be at least ui.TouchHeight tall.
+func TestTouchTargets(t *testing.T) {
+	newApp(t)
+	e := engine(t)
+	for name, root := range map[string]fyne.CanvasObject{
+		"questionnaire": policyview.New(&fakeNav{}, policyview.Source{Engine: e, Now: fixedNow}),
+		"result":        policyview.NewResult(&fakeNav{}, e.Match(policy.Profile{"reg_place": "浙江省杭州市", "reg_years": 2.0}), "x"),
+	} {
+		w := test.NewTempWindow(t, root)
+		w.Resize(fyne.NewSize(1080, 1920))
+		n := 0
+		walk(root, func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok {
+				n++
+				if h := b.Size().Height; h < ui.TouchHeight {
+					t.Errorf("%s: button %q is %.0f px high, want at least %.0f", name, b.Text, h, ui.TouchHeight)
+				}
+			}
+		})
+		if n == 0 {
+			t.Fatalf("%s: no buttons found", name)
+		}
+	}
+}
