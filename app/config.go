@@ -34,10 +34,13 @@ type Remote struct {
 	ConnectTimeout time.Duration // XIAOFU_LLM_CONNECT_TIMEOUT (default 5s)
 	IdleTimeout    time.Duration // XIAOFU_LLM_IDLE_TIMEOUT (default 10s)
 
-	ASRURL string // XIAOFU_ASR_URL: full transcription URL (whisper.cpp: .../inference)
-	ASRKey string // XIAOFU_ASR_KEY
-	TTSURL string // XIAOFU_TTS_URL: full speech URL (.../audio/speech)
-	TTSKey string // XIAOFU_TTS_KEY
+	ASRURL   string // XIAOFU_ASR_URL: full transcription URL (whisper.cpp: .../inference)
+	ASRModel string // XIAOFU_ASR_MODEL, e.g. whisper-1
+	ASRKey   string // XIAOFU_ASR_KEY
+	TTSURL   string // XIAOFU_TTS_URL: full speech URL (.../audio/speech)
+	TTSModel string // XIAOFU_TTS_MODEL, e.g. tts-1
+	TTSVoice string // XIAOFU_TTS_VOICE, e.g. alloy
+	TTSKey   string // XIAOFU_TTS_KEY
 
 	Offline bool // never call a remote endpoint
 }
@@ -47,8 +50,9 @@ func RemoteFromEnv() Remote {
 	r := Remote{
 		LLMURL: os.Getenv("XIAOFU_LLM_URL"), LLMModel: os.Getenv("XIAOFU_LLM_MODEL"), LLMKey: os.Getenv("XIAOFU_LLM_KEY"),
 		LLMExtra: os.Getenv("XIAOFU_LLM_EXTRA"),
-		ASRURL:   os.Getenv("XIAOFU_ASR_URL"), ASRKey: os.Getenv("XIAOFU_ASR_KEY"),
-		TTSURL: os.Getenv("XIAOFU_TTS_URL"), TTSKey: os.Getenv("XIAOFU_TTS_KEY"),
+		ASRURL:   os.Getenv("XIAOFU_ASR_URL"), ASRModel: os.Getenv("XIAOFU_ASR_MODEL"), ASRKey: os.Getenv("XIAOFU_ASR_KEY"),
+		TTSURL: os.Getenv("XIAOFU_TTS_URL"), TTSModel: os.Getenv("XIAOFU_TTS_MODEL"), TTSVoice: os.Getenv("XIAOFU_TTS_VOICE"),
+		TTSKey:  os.Getenv("XIAOFU_TTS_KEY"),
 		Offline: os.Getenv("XIAOFU_OFFLINE") == "1",
 	}
 	if v, ok := os.LookupEnv("XIAOFU_LLM_THINKING"); ok {
