@@ -41,7 +41,7 @@ CREATE INDEX record_topics_topic ON record_topics(topic);
 CREATE TABLE synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
 CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts_bi USING fts5(title, alt, kw, dept, body, content='', tokenize='unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE fts_tri USING fts5(title, alt, body, content='', tokenize='trigram');
+CREATE VIRTUAL TABLE fts_tri USING fts5(title, alt, body, content='', tokenize='trigram case_sensitive 1');
 `
 
 // handle is one open database file. Searches hold a reference while they run
