@@ -33,6 +33,11 @@ type Source struct {
 	Lookup   func(ctx context.Context, creditCode string) (profile.Enterprise, error)
 	ShareURL func(res policy.Result) string
 	Now      func() time.Time
+	// Initial is what the kiosk already knows (e.g. read off a photographed
+	// business licence); CreditCode, when set, is filled in and checked at
+	// once, as if the visitor had typed it.
+	Initial    policy.Profile
+	CreditCode string
 }
 
 type screen struct {
@@ -60,7 +65,7 @@ func New(nav ui.Nav, src Source) fyne.CanvasObject {
 	if src.Now == nil {
 		src.Now = time.Now
 	}
-	s := &screen{nav: nav, src: src, profile: policy.Profile{}}
+	s := &screen{nav: nav, src: src, profile: src.Initial.Clone()}
 
 	s.desc = widget.NewMultiLineEntry()
 	s.desc.SetPlaceHolder("例如：我们是做软件的，三十来个人，去年营收两千万")
@@ -100,6 +105,10 @@ func New(nav ui.Nav, src Source) fyne.CanvasObject {
 	body := container.NewVBox(intro, describe, codeCard, questionCard)
 	s.scroll = container.NewVScroll(container.NewPadded(body))
 	s.refresh()
+	if src.CreditCode != "" {
+		s.code.SetText(src.CreditCode)
+		s.checkCode()
+	}
 	return container.NewBorder(nil, container.NewPadded(results), nil, nil, s.scroll)
 }
 

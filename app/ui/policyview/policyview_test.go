@@ -375,3 +375,14 @@ func TestTouchTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefilledFromLicence(t *testing.T) {
+	newApp(t)
+	root := policyview.New(&fakeNav{}, policyview.Source{Engine: engine(t), Now: fixedNow,
+		Initial: policy.Profile{"reg_years": 3.0}, CreditCode: "91440106MA59D3K00A"})
+	test.NewTempWindow(t, root).Resize(fyne.NewSize(1080, 1920))
+	s := texts(root)
+	if !strings.Contains(s, "✓ 代码有效：市场监管（工商）登记的企业，登记地 广东省广州市天河区") || !strings.Contains(s, "已填 2 项信息") {
+		t.Fatalf("licence prefill not applied:\n%s", s)
+	}
+}
