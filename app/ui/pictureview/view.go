@@ -103,6 +103,7 @@ type View struct {
 	kind      picture.SceneKind
 	rows      []*fieldRow
 	warned    bool
+	spin      *widget.Activity // animates only while waiting
 	closeOnce sync.Once
 }
 
@@ -144,6 +145,9 @@ func (v *View) Close() {
 		v.gen++
 		v.endSlot()
 		v.pic = picture.Picture{}
+		v.rows = nil
+		// Drop the thumbnail and the typed fields with the picture.
+		v.setContent(widget.NewLabel(""))
 	})
 }
 
@@ -159,6 +163,10 @@ func (v *View) endSlot() {
 }
 
 func (v *View) setContent(o fyne.CanvasObject) {
+	if v.spin != nil {
+		v.spin.Stop() // an animation left running costs CPU the avatar needs
+		v.spin = nil
+	}
 	v.root.Objects = []fyne.CanvasObject{o}
 	v.root.Refresh()
 }
@@ -286,6 +294,7 @@ func (v *View) showWaiting(slot Slot, openErr error) {
 	head := ui.Heading(v.title())
 	head.Alignment = fyne.TextAlignCenter
 	items := []fyne.CanvasObject{head}
+	var spin *widget.Activity
 	if slot != nil {
 		q, err := qrcode.New(slot.URL(), qrcode.Medium)
 		if err == nil {
@@ -302,8 +311,7 @@ func (v *View) showWaiting(slot Slot, openErr error) {
 		}
 		waiting := widget.NewLabel("正在等待手机上传……")
 		waiting.Importance = widget.HighImportance
-		spin := widget.NewActivity()
-		spin.Start()
+		spin = widget.NewActivity()
 		items = append(items,
 			ui.Card(ui.Wrapped(steps)),
 			container.NewCenter(container.NewHBox(spin, waiting)),
@@ -316,6 +324,10 @@ func (v *View) showWaiting(slot Slot, openErr error) {
 		items = append(items, ui.Tall(ui.BigButton("用一体机摄像头拍照", widget.MediumImportance, v.capture)))
 	}
 	v.setContent(container.NewVScroll(container.NewPadded(container.NewVBox(items...))))
+	if spin != nil {
+		v.spin = spin
+		spin.Start()
+	}
 }
 
 func (v *View) showExpired() {

@@ -426,9 +426,11 @@ func TestRetakeEndsTheOldLinkAndWipes(t *testing.T) {
 	}
 }
 
-func TestVisitEndClosesTheLink(t *testing.T) {
+func TestVisitEndClosesTheLinkAndClearsTheScreen(t *testing.T) {
 	r := newRig(t, pictureview.Photo, nil, time.Minute, nil)
 	s := r.slot()
+	r.upload(picturetest.Problem())
+	r.q.until(t, "confirmation", func() bool { return r.shows("请核对识别结果") })
 	r.cancel() // the visit is wiped
 	r.q.until(t, "the link to end", func() bool {
 		resp, err := http.Get(s.URL())
@@ -438,6 +440,12 @@ func TestVisitEndClosesTheLink(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusNotFound
 	})
+	r.q.until(t, "the screen to clear", func() bool { return !r.shows("请核对识别结果") })
+	for _, o := range shown(r.view.Root()) {
+		if img, ok := o.(*canvas.Image); ok && img.Image != nil {
+			t.Error("the picture is still on screen after the visit ended")
+		}
+	}
 }
 
 func TestReadFailures(t *testing.T) {
