@@ -83,8 +83,15 @@ type Kind int
 
 // The events a Detector emits.
 const (
-	SpeechStart Kind = iota + 1 // the visitor started speaking
-	SpeechEnd                   // the visitor stopped; Utterance is set
+	// SpeechStart: the visitor started speaking. It is reported once the
+	// sound has lasted MinSpeech (so a cough or a door does not stop the
+	// kiosk mid-sentence); At is the onset, MinSpeech earlier.
+	SpeechStart Kind = iota + 1
+	// SpeechEnd: the visitor stopped; Utterance is set.
+	SpeechEnd
+	// SpeechDiscarded: what SpeechStart reported was a steady machine
+	// noise after all; no SpeechEnd follows.
+	SpeechDiscarded
 )
 
 // String names the event as the design does ("speech-start").
@@ -94,6 +101,8 @@ func (k Kind) String() string {
 		return "speech-start"
 	case SpeechEnd:
 		return "speech-end"
+	case SpeechDiscarded:
+		return "speech-discarded"
 	}
 	return "unknown"
 }
@@ -123,7 +132,8 @@ type Detector struct {
 	loudRun    int
 	silentRun  int
 	inSpeech   bool
-	speechRun  int // frames of speech in the current utterance, silence excluded
+	confirmed  bool // SpeechStart has been reported for this utterance
+	speechRun  int  // frames of speech in the current utterance, silence excluded
 	started    time.Time
 	pre        [][]int16 // ring of recent frames for the pre-roll
 	preAt      []time.Time
@@ -151,7 +161,7 @@ func New(cfg Config) *Detector {
 // Reset forgets the current utterance, e.g. when the kiosk starts speaking
 // and what the microphone hears is its own voice. The noise floor is kept.
 func (d *Detector) Reset() {
-	d.inSpeech, d.loudRun, d.silentRun, d.speechRun = false, 0, 0, 0
+	d.inSpeech, d.confirmed, d.loudRun, d.silentRun, d.speechRun = false, false, 0, 0, 0
 	d.utt = nil
 }
 
@@ -203,6 +213,7 @@ func (d *Detector) Push(f speech.Frame) (Event, bool) {
 	keepThr := d.floor + math.Max(d.cfg.KeepDB, 1+2.5*spread)
 	loud := e > startThr && e > d.cfg.MinLevelDB
 	keep := es > keepThr && es > d.cfg.MinLevelDB
+	voiced := e > keepThr && e > d.cfg.MinLevelDB // this frame itself, unsmoothed
 
 	if !d.inSpeech {
 		d.remember(f)
@@ -230,13 +241,17 @@ func (d *Detector) Push(f speech.Frame) (Event, bool) {
 		}
 		d.started = f.At.Add(-time.Duration(d.loudRun-1) * speech.FrameDuration)
 		clear(d.preAt)
-		return Event{Kind: SpeechStart, At: d.started}, true
+		return d.confirm()
 	}
 
 	d.utt = append(d.utt, f.Samples...)
+	// Speech time counts loud frames, not the smoothed level, which
+	// lingers 100 ms after a cough and would make it long enough to count.
+	if voiced {
+		d.speechRun++
+	}
 	if keep {
 		d.silentRun = 0
-		d.speechRun++
 	} else {
 		d.silentRun++
 	}
@@ -246,17 +261,26 @@ func (d *Detector) Push(f speech.Frame) (Event, bool) {
 		// A level that has not moved for a second is a machine, not a
 		// voice: take it as the new floor and drop what it started.
 		d.floor = e
+		was := d.confirmed
 		d.Reset()
+		if was {
+			return Event{Kind: SpeechDiscarded, At: f.At}, true
+		}
 		return Event{}, false
 	}
 	if d.silentRun*int(speech.FrameDuration) < int(d.cfg.EndSilence) && !truncated {
+		if !d.confirmed && voiced {
+			return d.confirm()
+		}
 		return Event{}, false
 	}
-	d.inSpeech = false
-	if !truncated && time.Duration(d.speechRun)*speech.FrameDuration < d.cfg.MinSpeech {
+	if !d.confirmed {
+		// Too short to be a question: a cough, a door, a click. Nothing was
+		// reported, so nothing is taken back.
 		d.Reset()
 		return Event{}, false
 	}
+	d.inSpeech, d.confirmed = false, false
 	// Keep a little of the trailing silence; recognisers like a clean ending.
 	drop := d.silentRun - int(d.cfg.TailKeep/speech.FrameDuration)
 	if drop > 0 && !truncated {
@@ -266,6 +290,15 @@ func (d *Detector) Push(f speech.Frame) (Event, bool) {
 	d.utt = nil
 	d.silentRun, d.speechRun = 0, 0
 	return Event{Kind: SpeechEnd, At: f.At, Utterance: u}, true
+}
+
+// confirm reports SpeechStart once the sound has lasted MinSpeech.
+func (d *Detector) confirm() (Event, bool) {
+	if d.confirmed || time.Duration(d.speechRun)*speech.FrameDuration < d.cfg.MinSpeech {
+		return Event{}, false
+	}
+	d.confirmed = true
+	return Event{Kind: SpeechStart, At: d.started}, true
 }
 
 // track follows the noise: an average of the frames that are not speech,
@@ -300,7 +333,7 @@ func (d *Detector) track(e float64) {
 // steadyNoise reports a level that has stayed within 3 dB for a second
 // well into an utterance: speech rises and falls with every syllable.
 func (d *Detector) steadyNoise() bool {
-	if d.recentN < len(d.recent) || d.speechRun < 2*len(d.recent) {
+	if d.recentN < len(d.recent) || d.speechRun < len(d.recent)+10 {
 		return false
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -331,7 +364,7 @@ func (d *Detector) Run(ctx context.Context, frames <-chan speech.Frame) <-chan E
 				return
 			case f, ok := <-frames:
 				if !ok {
-					if d.inSpeech && time.Duration(d.speechRun)*speech.FrameDuration >= d.cfg.MinSpeech {
+					if d.inSpeech && d.confirmed {
 						u := speech.Utterance{PCM: d.utt, Start: d.uttStart, End: last.Add(speech.FrameDuration)}
 						d.Reset()
 						select {

@@ -2,6 +2,7 @@ package vad_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -60,6 +61,9 @@ func TestUtteranceKeepsPreRollAndEndsAfterSilence(t *testing.T) {
 	if s := evs[0].At.Sub(t0); s < time.Second || s > 1100*time.Millisecond {
 		t.Errorf("speech-start at %v, want just after 1s", s)
 	}
+	if evs[0].At.After(evs[1].At) {
+		t.Errorf("start after end")
+	}
 	u := evs[1].Utterance
 	if s := u.Start.Sub(t0); s > 1000*time.Millisecond-250*time.Millisecond {
 		t.Errorf("utterance starts at %v: the 300 ms pre-roll before the 1 s onset is missing", s)
@@ -107,17 +111,30 @@ func TestNoiseAloneIsNotSpeech(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		pieces []piece
+		want   []vad.Kind
 	}{
-		{"steady hiss", []piece{{d: 5 * time.Second, noise: 0.05}}},
-		{"quiet room", []piece{{d: 5 * time.Second, noise: 0.0005}}},
-		{"ventilation switches on", []piece{{d: 2 * time.Second, noise: 0.005}, {d: 8 * time.Second, noise: 0.05}}},
-		{"a click", []piece{{d: time.Second, noise: 0.005}, {d: 60 * time.Millisecond, noise: 0.5}, {d: 2 * time.Second, noise: 0.005}}},
+		{"steady hiss", []piece{{d: 5 * time.Second, noise: 0.05}}, nil},
+		{"quiet room", []piece{{d: 5 * time.Second, noise: 0.0005}}, nil},
+		// A sudden steady noise looks like speech at first; it is taken
+		// back once its level has not moved for a second.
+		{"ventilation switches on", []piece{{d: 2 * time.Second, noise: 0.005}, {d: 8 * time.Second, noise: 0.05}}, []vad.Kind{vad.SpeechStart, vad.SpeechDiscarded}},
+		{"a click", []piece{{d: time.Second, noise: 0.005}, {d: 60 * time.Millisecond, noise: 0.5}, {d: 2 * time.Second, noise: 0.005}}, nil},
+		{"a cough", []piece{{d: time.Second, noise: 0.005}, {d: 150 * time.Millisecond, noise: 0.005, speech: 0.3}, {d: 2 * time.Second, noise: 0.005}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var kinds []vad.Kind
+			var discardedAfter time.Duration
 			for _, e := range push(vad.New(vad.Config{}), build(rng, tc.pieces...)) {
-				if e.Kind == vad.SpeechEnd {
-					t.Errorf("noise gave an utterance of %v", e.Utterance.Duration())
+				kinds = append(kinds, e.Kind)
+				if e.Kind == vad.SpeechDiscarded {
+					discardedAfter = e.At.Sub(time.Unix(2, 0))
 				}
+			}
+			if fmt.Sprint(kinds) != fmt.Sprint(tc.want) {
+				t.Errorf("events %v, want %v", kinds, tc.want)
+			}
+			if discardedAfter > 2*time.Second {
+				t.Errorf("the steady noise was taken back only after %v", discardedAfter)
 			}
 		})
 	}
