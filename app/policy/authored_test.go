@@ -124,3 +124,5 @@ func TestAuthoredHangzhouSoftwareFirm(t *testing.T) {
 		t.Fatal("no next question although many policies are open")
 	}
 }
+
+var _ policy.RecordLister = (*localkb.KB)(nil)

@@ -179,3 +179,9 @@ func TestWindowLine(t *testing.T) {
 		}
 	}
 }
+
+// The knowledge base itself must satisfy what the screens ask of it.
+var (
+	_ guideview.Catalog = (*localkb.KB)(nil)
+	_ guideview.Getter  = (*localkb.KB)(nil)
+)
