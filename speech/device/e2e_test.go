@@ -15,6 +15,7 @@ import (
 	"xiaofu/speech"
 	"xiaofu/speech/asr"
 	"xiaofu/speech/device"
+	"xiaofu/speech/audiotest"
 	"xiaofu/speech/tts"
 	"xiaofu/speech/vad"
 )
@@ -23,9 +24,7 @@ import (
 // scripts/audio/start.sh are up.
 func needPulse(t *testing.T) {
 	t.Helper()
-	if os.Getenv("XIAOFU_AUDIO_E2E") != "1" {
-		t.Skip(`audio end-to-end test: run eval "$(scripts/audio/start.sh)" and set XIAOFU_AUDIO_E2E=1 (scripts/test.sh does both)`)
-	}
+	audiotest.Need(t)
 	for _, tool := range []string{"pactl", "paplay", "parec", "espeak-ng"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("XIAOFU_AUDIO_E2E=1 but %s is missing", tool)

@@ -3,20 +3,18 @@ package selftest_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"xiaofu/speech/audiotest"
 	"xiaofu/speech/selftest"
 )
 
 func TestAudioSelftestOnTheVirtualDevices(t *testing.T) {
-	if os.Getenv("XIAOFU_AUDIO_E2E") != "1" {
-		t.Skip(`needs the virtual audio devices: eval "$(scripts/audio/start.sh)" and set XIAOFU_AUDIO_E2E=1`)
-	}
+	audiotest.Need(t)
 	wav := filepath.Join(t.TempDir(), "q.wav")
 	if out, err := exec.Command("espeak-ng", "-v", "cmn-latn-pinyin", "-w", wav, "请问社保卡在哪里办理？").CombinedOutput(); err != nil {
 		t.Fatalf("espeak-ng: %v %s", err, out)
