@@ -14,8 +14,8 @@ import (
 
 	"xiaofu/speech"
 	"xiaofu/speech/asr"
-	"xiaofu/speech/device"
 	"xiaofu/speech/audiotest"
+	"xiaofu/speech/device"
 	"xiaofu/speech/tts"
 	"xiaofu/speech/vad"
 )
