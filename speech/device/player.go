@@ -36,8 +36,10 @@ type PlayerConfig struct {
 	// is played, and 0 when playback stops: it drives the avatar's mouth.
 	// It runs on the player's own goroutine, never on the audio callback.
 	OnLevel func(level float64)
-	// Buffer is how much audio may be queued ahead of the speaker (2 s
-	// when zero); Play blocks beyond it.
+	// Buffer is how much audio may be queued ahead of the speaker (20 s
+	// when zero, about 1.7 MB at 44.1 kHz mono); Play blocks beyond it.
+	// A whole synthesized sentence should fit, so that Play returns at
+	// once and the next sentence is synthesized while this one plays.
 	Buffer time.Duration
 }
 
@@ -77,7 +79,7 @@ func OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	}
 	buffer := cfg.Buffer
 	if buffer == 0 {
-		buffer = 2 * time.Second
+		buffer = 20 * time.Second
 	}
 	p := &Player{dev: dev, q: speech.NewPlayQueue(format, buffer), done: make(chan struct{}), levelDone: make(chan struct{})}
 	stream, err := portaudio.OpenStream(params, func(out []int16) { p.q.Fill(out) })
