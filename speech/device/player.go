@@ -37,7 +37,7 @@ type PlayerConfig struct {
 	// It runs on the player's own goroutine, never on the audio callback.
 	OnLevel func(level float64)
 	// Buffer is how much audio may be queued ahead of the speaker (20 s
-	// when zero, about 1.7 MB at 44.1 kHz mono); Play blocks beyond it.
+	// when zero, 2 MB at 44.1 kHz mono); Play blocks beyond it.
 	// A whole synthesized sentence should fit, so that Play returns at
 	// once and the next sentence is synthesized while this one plays.
 	Buffer time.Duration

@@ -1,6 +1,7 @@
 package tts
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -101,6 +102,12 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 		return fmt.Errorf("synthesize: %w: %s instead of audio: %q", speech.ErrBadResponse, ct, raw)
 	}
 
+	audio := bufio.NewReader(resp.Body)
+	if head, _ := audio.Peek(4); format == "pcm" && string(head) == "RIFF" {
+		// Some servers answer "pcm" with a WAV file; its header says the
+		// real rate, which beats a configured guess.
+		format = "wav"
+	}
 	var (
 		wav  speech.WAVStream
 		pcm  = pcmEmitter{format: speech.Format{SampleRate: o.rate(), Channels: 1}, emit: emit}
@@ -110,7 +117,7 @@ func (o *OpenAI) Synthesize(ctx context.Context, text string, emit func(speech.C
 		rerr error
 	)
 	for {
-		n, err := resp.Body.Read(buf)
+		n, err := audio.Read(buf)
 		watchdog.Reset(stall)
 		got += n
 		if n > 0 {

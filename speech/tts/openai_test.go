@@ -113,6 +113,21 @@ func TestOpenAISpeechRawPCMAtConfiguredRate(t *testing.T) {
 	}
 }
 
+func TestOpenAISpeechPCMThatIsReallyWAV(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/pcm")
+		w.Write(speech.EncodeWAV(speech.Tone(speech.Format{SampleRate: 22050, Channels: 1}, 300, 500*time.Millisecond, 0.3), speech.Format{SampleRate: 22050, Channels: 1}))
+	}))
+	defer srv.Close()
+	c := newCollect()
+	if err := (&tts.OpenAI{URL: srv.URL, Format: "pcm", PCMRate: 16000}).Synthesize(context.Background(), "好", c.emit); err != nil {
+		t.Fatal(err)
+	}
+	if c.chunks[0].Format.SampleRate != 22050 || c.duration() != 500*time.Millisecond {
+		t.Errorf("got %v at %v: the WAV header's rate should win over the configured one", c.duration(), c.chunks[0].Format)
+	}
+}
+
 func TestOpenAISpeechErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
