@@ -57,7 +57,7 @@ func runHall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := redact.New(slog.NewTextHandler(stderr, nil))
 	if *track == "" {
-		*track = "http://" + ln.Addr().String() + "/api/requests/%s"
+		*track = "http://" + ln.Addr().String() + "/t/%s"
 	}
 	srv := &hallserver.Server{Store: st, Schedule: s, Logger: log, TrackURL: *track}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -62,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/requests/{ticket}", s.status)
 	mux.HandleFunc("POST /api/requests/{ticket}/remind", s.remind)
 	mux.HandleFunc("POST /api/requests/{ticket}/rate", s.rate)
+	mux.HandleFunc("GET /t/{ticket}", s.page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, request.CodeNotFound, "no such endpoint", "")
 	})

@@ -187,3 +187,32 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("broken JSON: %d, want 422", resp.StatusCode)
 	}
 }
+
+func TestTrackPage(t *testing.T) {
+	c, clk, _ := start(t)
+	tk, err := c.Submit(context.Background(), "page", sub())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(90 * time.Second)
+	get := func(q string) (int, string) {
+		resp, err := http.Get(c.BaseURL + "/t/" + tk.Ticket + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b := new(bytes.Buffer)
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := get(""); code != 200 || !strings.Contains(body, "手机号后四位") {
+		t.Fatalf("form: %d %s", code, body)
+	}
+	if code, body := get("?phone4=0000"); code != 404 || strings.Contains(body, "城管局") {
+		t.Fatalf("wrong digits: %d %s", code, body)
+	}
+	code, body := get("?phone4=5678")
+	if code != 200 || !strings.Contains(body, "已分派至城管局") || !strings.Contains(body, "已分派") {
+		t.Fatalf("timeline: %d %s", code, body)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,7 +42,7 @@ type Service struct {
 // Config is what Open needs to build a Service.
 type Config struct {
 	ServerURL   string       // the hall's request API, e.g. http://127.0.0.1:8790
-	OutboxPath  string       // its own SQLite file, never the knowledge base's
+	OutboxPath  string       // its own SQLite file, never the knowledge base's; "" = DefaultOutboxPath()
 	Departments []Department // from HallDepartments(knowledge-base records)
 	LLM         Completer    // nil: route offline
 	KioskID     string
@@ -57,6 +59,12 @@ func Open(cfg Config) (*Service, error) {
 	}
 	model, err := EmbeddedModel()
 	if err != nil {
+		return nil, fmt.Errorf("request open: %w", err)
+	}
+	if cfg.OutboxPath == "" {
+		cfg.OutboxPath = DefaultOutboxPath()
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.OutboxPath), 0o755); err != nil {
 		return nil, fmt.Errorf("request open: %w", err)
 	}
 	c := NewClient(cfg.ServerURL)

@@ -313,3 +313,36 @@ func BenchmarkSubmitLoopback(b *testing.B) {
 		}
 	}
 }
+
+func TestOpenWiresEverythingAndKeepsQueuedRequestsAcrossRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "outbox.sqlite")
+	cfg := request.Config{ServerURL: "http://127.0.0.1:1", OutboxPath: path, Departments: hallDepartments(), KioskID: "k9"}
+	s, err := request.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AckWait = 50 * time.Millisecond
+	rt, err := s.Route(context.Background(), "公司门口的人行道破了个洞")
+	if err != nil || rt.Source != request.SourceOffline || rt.Items[0].Department != "城管局" {
+		t.Fatalf("route = %+v, %v", rt, err)
+	}
+	d := &request.Draft{Description: "公司门口的人行道破了个洞", Items: []request.Item{rt.Items[0].Item}, Contact: request.Contact{Phone: "13912345678"}}
+	rc, err := s.Submit(context.Background(), d)
+	if err != nil || !rc.Queued || !strings.HasPrefix(rc.Key, "k9-") {
+		t.Fatalf("offline submit = %+v, %v", rc, err)
+	}
+	s.Close()
+
+	// The hall comes back and the kiosk restarts: the request goes out by itself.
+	h := startHall(t, nil)
+	cfg.ServerURL = h.url()
+	s2, err := request.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	e, err := s2.Outbox.WaitSent(context.Background(), rc.Key)
+	if err != nil || e.Ticket == "" {
+		t.Fatalf("after restart = %+v, %v", e, err)
+	}
+}
