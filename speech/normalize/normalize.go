@@ -13,6 +13,7 @@ import (
 // Speech returns s as it should be spoken. It is idempotent and safe for
 // concurrent use.
 func Speech(s string) string {
+	s = fold(s)
 	for _, p := range passes {
 		s = p.re.ReplaceAllStringFunc(s, p.fn)
 	}
@@ -284,6 +285,27 @@ func group(g string, lead bool) string {
 			b.WriteString(digitWords[d])
 		}
 		b.WriteString(smallUnits[pos])
+	}
+	return b.String()
+}
+
+// fold maps full-width digits, letters and signs to ASCII, so that "１２３４５"
+// is read like "12345", reads ℃ as a word, and drops emoji and other
+// pictographs, which a synthesizer would spell out by name.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '０' && r <= '９', r >= 'Ａ' && r <= 'Ｚ', r >= 'ａ' && r <= 'ｚ', r == '％', r == '．', r == '＋', r == '－':
+			b.WriteRune(r - 0xFEE0)
+		case r == '℃':
+			b.WriteString("摄氏度")
+		case unicode.Is(unicode.So, r) && (r < 0x3380 || r > 0x33FF) || r >= 0x1F000 && r <= 0x1FAFF || r == 0xFE0F || r == 0x200D:
+			// emoji, dingbats, their variation selectors and joiners (not ㎡ and
+			// the other unit squares, which the unit pass reads)
+		default:
+			b.WriteRune(r)
+		}
 	}
 	return b.String()
 }

@@ -56,6 +56,9 @@ func TestSpeech(t *testing.T) {
 		{"twelve is not two", "12个月", "十二个月"},
 		{"percent range", "比例为10%-20%", "比例为百分之十至百分之二十"},
 		{"per month", "补贴500元/月", "补贴五百元每月"},
+		{"full-width digits", "请拨打１２３４５，比例５０％", "请拨打一二三四五，比例百分之五十"},
+		{"emoji dropped", "办好啦👍😀✅！", "办好啦！"},
+		{"temperature", "室温26℃", "室温二十六摄氏度"},
 		{"email", "发送至 help@example.gov.cn 即可", "发送至电子邮箱见屏幕即可"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
