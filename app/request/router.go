@@ -246,35 +246,90 @@ var connectives = []string{"另外", "此外", "还想", "还有", "顺便", "�
 // connectives visitors use to add a second ask.
 func Clauses(text string) []string {
 	var out []string
-	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(clauseBreaks, r) }) {
-		var cuts []int
-		for _, c := range connectives {
-			for off := 0; ; {
-				i := strings.Index(part[off:], c)
-				if i < 0 {
-					break
-				}
-				if off+i > 0 {
-					cuts = append(cuts, off+i)
-				}
-				off += i + len(c)
-			}
-		}
-		sort.Ints(cuts)
-		prev := 0
-		for _, c := range cuts {
-			if c > prev {
-				if p := strings.TrimSpace(part[prev:c]); p != "" {
-					out = append(out, p)
-				}
-				prev = c
-			}
-		}
-		if p := strings.TrimSpace(part[prev:]); p != "" {
-			out = append(out, p)
-		}
+	for _, c := range clauses(text) {
+		out = append(out, c.text)
 	}
 	return out
+}
+
+// clause is a piece of a request; soft means only a comma separates it from
+// the one before, so it is more likely the same ask continued.
+type clause struct {
+	text string
+	soft bool
+}
+
+const sentenceBreaks = "。！？；;!?\n"
+
+func clauses(text string) []clause {
+	var out []clause
+	soft := false
+	start := 0
+	flush := func(end int, nextSoft bool) {
+		if p := strings.TrimSpace(text[start:end]); p != "" {
+			out = append(out, cutConnectives(p, soft)...)
+		}
+		soft = nextSoft
+	}
+	for i, r := range text {
+		switch {
+		case strings.ContainsRune(sentenceBreaks, r):
+			flush(i, false)
+			start = i + utf8.RuneLen(r)
+		case r == '，' || r == ',':
+			flush(i, true)
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	flush(len(text), false)
+	return out
+}
+
+// cutConnectives splits a clause before each connective; the first piece
+// keeps the clause's softness, the rest are hard (a connective opens a new ask).
+func cutConnectives(part string, soft bool) []clause {
+	var cuts []int
+	for _, c := range connectives {
+		for off := 0; ; {
+			i := strings.Index(part[off:], c)
+			if i < 0 {
+				break
+			}
+			if off+i > 0 {
+				cuts = append(cuts, off+i)
+			}
+			off += i + len(c)
+		}
+	}
+	sort.Ints(cuts)
+	var out []clause
+	prev := 0
+	for _, c := range cuts {
+		if c > prev {
+			if p := strings.TrimSpace(part[prev:c]); p != "" {
+				out = append(out, clause{text: p, soft: soft && len(out) == 0})
+			}
+			prev = c
+		}
+	}
+	if p := strings.TrimSpace(part[prev:]); p != "" {
+		out = append(out, clause{text: p, soft: soft && len(out) == 0})
+	}
+	if len(out) > 0 && prev > 0 {
+		// The piece after the last connective is a new ask.
+		out[len(out)-1].soft = false
+	}
+	return out
+}
+
+// supports reports whether text names any duty keyword of p.
+func supports(text string, p *profile) bool {
+	for _, k := range p.keywords {
+		if strings.Contains(text, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // scored is one department's score for a piece of text.
@@ -305,7 +360,7 @@ func (r *Router) score(text string) []scored {
 	out := make([]scored, len(r.depts))
 	for i := range r.depts {
 		p := &r.depts[i]
-		prior := 0.02
+		prior := priorFloor
 		for dom, w := range p.domains {
 			prior += domP[dom] * w
 		}
@@ -338,18 +393,26 @@ func (r *Router) RouteOffline(text string) Routing {
 		text   string
 		best   scored
 		strong bool
+		soft   bool
 	}
 	var ps []piece
-	for _, c := range Clauses(text) {
-		s := r.score(c)
-		strong := len(s[0].matched) > 0 || (s[0].domP >= 0.8 && utf8.RuneCountInString(c) >= 8)
-		ps = append(ps, piece{text: c, best: s[0], strong: strong})
+	for _, c := range clauses(text) {
+		s := r.score(c.text)
+		strong := len(s[0].matched) > 0 || (s[0].domP >= 0.8 && utf8.RuneCountInString(c.text) >= 8)
+		ps = append(ps, piece{text: c.text, best: s[0], strong: strong, soft: c.soft})
 	}
-	// Join weak clauses to the previous one (or the next, at the start).
+	// Join weak clauses to the previous one (or the next, at the start), and
+	// a clause after a mere comma when the two name each other's duties
+	// ("小区停水两天了，自来水一直没来" is one ask).
 	var merged []piece
 	for _, p := range ps {
+		var last *piece
+		if len(merged) > 0 {
+			last = &merged[len(merged)-1]
+		}
 		switch {
-		case len(merged) > 0 && (!p.strong || merged[len(merged)-1].best.p == p.best.p):
+		case last != nil && (!p.strong || last.best.p == p.best.p ||
+			(p.soft && (supports(last.text, p.best.p) || supports(p.text, last.best.p)))):
 			m := &merged[len(merged)-1]
 			m.text += "，" + p.text
 		case len(merged) == 1 && !merged[0].strong:
@@ -401,3 +464,8 @@ func reason(s scored) string {
 // topic prior unless the topic is very clear, because a named thing
 // ("发票", "路灯") is better evidence than the style of the message.
 var lexWeight = 1.5
+
+// priorFloor keeps a department the topic classifier ignores within reach
+// of its duty keywords: naive Bayes posteriors are overconfident (0.9+ for
+// most messages), and a named thing ("诈骗", "发票") should still win.
+var priorFloor = 0.1
