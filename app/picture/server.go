@@ -455,22 +455,22 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		s.serveForm(w, r)
 		return
 	}
-	max := s.cfg.Picture.MaxBytes
+	maxBytes := s.cfg.Picture.MaxBytes
 	// The multipart envelope adds headers and, from the two-button form, an
 	// empty second part: allow a little over the picture's own limit.
-	limit := max + 64<<10
+	limit := maxBytes + 64<<10
 	if r.ContentLength > limit {
 		// Refuse before reading 100 MB of someone's video.
 		w.Header().Set("Connection", "close")
-		s.render(w, http.StatusRequestEntityTooLarge, s.formPage(token, msgTooLarge(max)))
+		s.render(w, http.StatusRequestEntityTooLarge, s.formPage(token, msgTooLarge(maxBytes)))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	data, err := readPicturePart(r, max)
+	data, err := readPicturePart(r, maxBytes)
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		w.Header().Set("Connection", "close")
-		s.render(w, http.StatusRequestEntityTooLarge, s.formPage(token, msgTooLarge(max)))
+		s.render(w, http.StatusRequestEntityTooLarge, s.formPage(token, msgTooLarge(maxBytes)))
 		return
 	case errors.Is(err, errNoFile):
 		s.render(w, http.StatusBadRequest, s.formPage(token, msgNone))
@@ -491,7 +491,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		msg, status := msgNotPic, http.StatusUnsupportedMediaType
 		switch {
 		case errors.Is(err, ErrTooLarge):
-			msg, status = msgTooLarge(max), http.StatusRequestEntityTooLarge
+			msg, status = msgTooLarge(maxBytes), http.StatusRequestEntityTooLarge
 		case errors.Is(err, ErrTooManyPixels):
 			msg, status = msgPixels, http.StatusUnprocessableEntity
 		case errors.Is(err, ErrUnsupported):
@@ -510,9 +510,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 var errNoFile = errors.New("no file in the form")
 
 // readPicturePart streams the multipart body and returns the first non-empty
-// file part, refusing more than max bytes. The phone's file name and
+// file part, refusing more than maxBytes. The phone's file name and
 // Content-Type are ignored; Shrink sniffs the bytes.
-func readPicturePart(r *http.Request, max int64) ([]byte, error) {
+func readPicturePart(r *http.Request, maxBytes int64) ([]byte, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
@@ -533,7 +533,7 @@ func readPicturePart(r *http.Request, max int64) ([]byte, error) {
 			p.Close()
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(p, max+1))
+		data, err := io.ReadAll(io.LimitReader(p, maxBytes+1))
 		p.Close()
 		if err != nil {
 			var mbe *http.MaxBytesError
@@ -542,7 +542,7 @@ func readPicturePart(r *http.Request, max int64) ([]byte, error) {
 			}
 			return nil, fmt.Errorf("read upload: %w", err)
 		}
-		if int64(len(data)) > max {
+		if int64(len(data)) > maxBytes {
 			return nil, ErrTooLarge
 		}
 		if len(data) == 0 {

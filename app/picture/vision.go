@@ -159,13 +159,13 @@ func (l Licence) Fields() []Field {
 func LicenceFromFields(fs []Field) Licence {
 	var l Licence
 	for _, f := range fs {
-		max, multi := 200, false
+		limit, multi := 200, false
 		for _, k := range licenceKeys {
 			if k.key == f.Key {
-				max, multi = k.max, k.multiline
+				limit, multi = k.max, k.multiline
 			}
 		}
-		v := clean(f.Value, max, multi)
+		v := clean(f.Value, limit, multi)
 		switch f.Key {
 		case "name":
 			l.Name = v
@@ -424,9 +424,9 @@ func stringValue(v any) string {
 
 // clean makes model output safe to show and store: valid UTF-8, no control
 // or invisible formatting characters (zero-width, bidi overrides), runs of
-// spaces collapsed, at most max runes. Newlines survive only in multiline
+// spaces collapsed, at most limit runes. Newlines survive only in multiline
 // fields.
-func clean(s string, max int, multiline bool) string {
+func clean(s string, limit int, multiline bool) string {
 	s = strings.ToValidUTF8(s, "")
 	var b strings.Builder
 	space := false
@@ -453,9 +453,9 @@ func clean(s string, max int, multiline bool) string {
 		n++
 	}
 	out := strings.TrimSpace(b.String())
-	if utf8.RuneCountInString(out) > max {
+	if utf8.RuneCountInString(out) > limit {
 		rs := []rune(out)
-		out = strings.TrimSpace(string(rs[:max-1])) + "…"
+		out = strings.TrimSpace(string(rs[:limit-1])) + "…"
 	}
 	return out
 }
