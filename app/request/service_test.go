@@ -346,3 +346,53 @@ func TestOpenWiresEverythingAndKeepsQueuedRequestsAcrossRestarts(t *testing.T) {
 		t.Fatalf("after restart = %+v, %v", e, err)
 	}
 }
+
+// TestLostAcknowledgementIsRetriedWithoutDuplicate: the server stores the
+// request but the answer never reaches the kiosk (the link drops after the
+// request went out). The outbox sends again; the key brings back the same
+// ticket and the server holds one request.
+func TestLostAcknowledgementIsRetriedWithoutDuplicate(t *testing.T) {
+	st, err := hallserver.OpenStore(filepath.Join(t.TempDir(), "hall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	inner := (&hallserver.Server{Store: st, Schedule: hallserver.DemoSchedule}).Handler()
+	var mu sync.Mutex
+	drops := 2
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		inner.ServeHTTP(rec, r) // the server does the work …
+		mu.Lock()
+		drop := drops > 0 && r.Method == http.MethodPost
+		if drop {
+			drops--
+		}
+		mu.Unlock()
+		if drop { // … and the answer is lost on the way back
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer hs.Close()
+	s := newService(t, hs.URL, nil)
+	d := &request.Draft{Description: "路灯不亮", Items: []request.Item{{Text: "路灯不亮", Department: "城管局", Reason: "r"}},
+		Contact: request.Contact{Phone: "13912345678"}}
+	rc, err := s.Submit(context.Background(), d)
+	if err != nil || rc.Queued || rc.Ticket == "" {
+		t.Fatalf("submit = %+v, %v; want the ticket after the lost answers", rc, err)
+	}
+	n, hits, _ := st.Counts(context.Background())
+	e, _ := s.Outbox.Get(context.Background(), rc.Key)
+	if n != 1 || hits != 3 || e.Attempts != 3 {
+		t.Fatalf("tickets %d from %d POSTs, outbox attempts %d; want 1 ticket from 3 POSTs", n, hits, e.Attempts)
+	}
+}
