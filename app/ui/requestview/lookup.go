@@ -60,7 +60,7 @@ func lookup(nav ui.Nav, svc Service, do func(func())) fyne.CanvasObject {
 					return
 				}
 				status.SetText("")
-				nav.Push("诉求进度", Timeline(nav, svc, tk, p, do))
+				nav.Push("诉求进度", timeline(nav, svc, tk, p, do))
 			})
 		}()
 	})
@@ -92,8 +92,12 @@ func lookupError(err error) string {
 }
 
 // Timeline shows a ticket's progress with the reminder and rating actions
-// its state allows. do is fyne.Do in the kiosk.
-func Timeline(nav ui.Nav, svc Service, t request.Ticket, phone4 string, do func(func())) fyne.CanvasObject {
+// its state allows, e.g. for a ticket the kiosk already fetched.
+func Timeline(nav ui.Nav, svc Service, t request.Ticket, phone4 string) fyne.CanvasObject {
+	return timeline(nav, svc, t, phone4, fyne.Do)
+}
+
+func timeline(nav ui.Nav, svc Service, t request.Ticket, phone4 string, do func(func())) fyne.CanvasObject {
 	holder := container.NewStack()
 	var render func(t request.Ticket)
 	render = func(t request.Ticket) {

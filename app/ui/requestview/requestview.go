@@ -96,7 +96,7 @@ func newFlow(nav ui.Nav, svc Service, do func(func())) *Flow {
 		f.status,
 		ui.Tall(f.next),
 		ui.Tall(ui.BigButton("查询已提交的诉求", widget.MediumImportance, func() {
-			f.nav.Push("查询诉求", Lookup(f.nav, f.svc))
+			f.nav.Push("查询诉求", lookup(f.nav, f.svc, f.do))
 		})),
 	)
 	f.ExtendBaseWidget(f)
