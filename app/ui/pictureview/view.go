@@ -236,7 +236,7 @@ func (v *View) wait(ctx context.Context, gen int, slot Slot) {
 	if v.cfg.Vision == nil {
 		v.do(func() {
 			if v.gen == gen {
-				v.showConfirm(thumb, v.emptyFields(), "现在无法自动识别，请对照图片手动填写。")
+				v.showConfirm(thumb, v.emptyFields(), false, "现在无法自动识别，请对照图片手动填写。")
 			}
 		})
 		return
@@ -268,7 +268,7 @@ func (v *View) wait(ctx context.Context, gen int, slot Slot) {
 			return
 		}
 		v.kind = kind
-		v.showConfirm(thumb, fields, "以下内容由机器从图片中识别，可能有误。请逐项核对，点输入框可以修改。")
+		v.showConfirm(thumb, fields, true, "以下内容由机器从图片中识别，可能有误。请逐项核对，点输入框可以修改。")
 	})
 }
 
@@ -394,7 +394,7 @@ func (v *View) showReadError(thumb image.Image, err error) {
 		ui.Tall(ui.BigButton("重拍", widget.MediumImportance, v.retake)),
 		ui.Tall(ui.BigButton("手动填写", widget.HighImportance, func() {
 			v.touch()
-			v.showConfirm(thumb, v.emptyFields(), "请对照图片填写。")
+			v.showConfirm(thumb, v.emptyFields(), false, "请对照图片填写。")
 		})),
 	)
 	v.setContent(container.NewBorder(
@@ -411,10 +411,23 @@ type fieldRow struct {
 	warning *widget.Label
 }
 
-func (v *View) showConfirm(thumb image.Image, fields []picture.Field, note string) {
-	v.say("请核对一下我识别的内容，没问题就点确认。")
+// showConfirm shows the fields to check (read by the model) or to fill in
+// (read is false: offline, or the reading failed).
+func (v *View) showConfirm(thumb image.Image, fields []picture.Field, read bool, note string) {
+	title := "请核对识别结果"
+	if read {
+		v.say("请核对一下我识别的内容，没问题就点确认。")
+	} else {
+		title = "请对照图片填写"
+		v.say("请对照图片填写一下，填好点确认。")
+	}
 	v.rows = v.rows[:0]
-	form := container.NewVBox(thumbnail(thumb, 400), statusLine(note, widget.LowImportance))
+	// With few fields the picture can be large enough to read from.
+	side := float32(400)
+	if len(fields) <= 3 {
+		side = 760
+	}
+	form := container.NewVBox(thumbnail(thumb, side), statusLine(note, widget.LowImportance))
 	for _, f := range fields {
 		r := &fieldRow{field: f}
 		if f.Multiline {
@@ -453,7 +466,7 @@ func (v *View) showConfirm(thumb image.Image, fields []picture.Field, note strin
 		ui.Tall(ui.BigButton("确认", widget.HighImportance, v.confirm)),
 	)
 	v.setContent(container.NewBorder(
-		container.NewPadded(ui.Heading("请核对识别结果")),
+		container.NewPadded(ui.Heading(title)),
 		container.NewPadded(buttons), nil, nil,
 		container.NewVScroll(container.NewPadded(form)),
 	))

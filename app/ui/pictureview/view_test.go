@@ -430,7 +430,7 @@ func TestVisitEndClosesTheLinkAndClearsTheScreen(t *testing.T) {
 	r := newRig(t, pictureview.Photo, nil, time.Minute, nil)
 	s := r.slot()
 	r.upload(picturetest.Problem())
-	r.q.until(t, "confirmation", func() bool { return r.shows("请核对识别结果") })
+	r.q.until(t, "the form to fill in", func() bool { return r.shows("请对照图片填写") })
 	r.cancel() // the visit is wiped
 	r.q.until(t, "the link to end", func() bool {
 		resp, err := http.Get(s.URL())
@@ -440,7 +440,7 @@ func TestVisitEndClosesTheLinkAndClearsTheScreen(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusNotFound
 	})
-	r.q.until(t, "the screen to clear", func() bool { return !r.shows("请核对识别结果") })
+	r.q.until(t, "the screen to clear", func() bool { return !r.shows("请对照图片填写") })
 	for _, o := range shown(r.view.Root()) {
 		if img, ok := o.(*canvas.Image); ok && img.Image != nil {
 			t.Error("the picture is still on screen after the visit ended")
@@ -472,7 +472,7 @@ func TestReadFailures(t *testing.T) {
 			}
 			r.checkTouchTargets()
 			test.Tap(r.button("手动填写"))
-			if !r.shows("请核对识别结果") || len(r.entries()) != 8 {
+			if !r.shows("请对照图片填写") || len(r.entries()) != 8 {
 				t.Fatalf("manual entry: %q", visible(r.view.Root()))
 			}
 			for _, e := range r.entries() {
@@ -491,7 +491,7 @@ func TestOfflinePhotoFromCamera(t *testing.T) {
 		t.Errorf("photo mode title: %q", visible(r.view.Root()))
 	}
 	test.Tap(r.button("用一体机摄像头拍照"))
-	r.q.until(t, "confirmation", func() bool { return r.shows("请核对识别结果") })
+	r.q.until(t, "the form to fill in", func() bool { return r.shows("请对照图片填写") })
 	if !r.shows("手动填写") || len(r.entries()) != 3 {
 		t.Fatalf("offline confirmation: %q", visible(r.view.Root()))
 	}
@@ -501,6 +501,8 @@ func TestOfflinePhotoFromCamera(t *testing.T) {
 			break
 		}
 	}
+	r.checkTouchTargets()
+	r.screenshot("picture-photo-offline.png")
 	test.Tap(r.button("确认"))
 	if len(r.got) != 1 || r.got[0].Scene.Summary != "人行道上有个坑" || r.got[0].Picture.Source != picture.FromCamera {
 		t.Fatalf("confirmed %+v", r.got)
