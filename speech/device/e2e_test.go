@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +45,8 @@ func parec(t *testing.T) (stop func() []int16) {
 	}
 	cmd := exec.Command("parec", "-d", "spk.monitor", "--format=s16le", "--rate=16000", "--channels=1", "--latency-msec=20")
 	cmd.Stdout = fh
+	// If the test binary dies, parec must not go on recording forever.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +152,7 @@ warmup:
 
 	// paplay runs while we read: a reader that stops reading loses frames.
 	play := exec.Command("paplay", "-d", "micsink", qwav)
+	play.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := play.Start(); err != nil {
 		t.Fatalf("paplay: %v", err)
 	}
@@ -271,6 +275,7 @@ func TestCaptureResamplesA48kDevice(t *testing.T) {
 	}
 	<-frames // the device is running
 	play := exec.Command("paplay", "-d", "micsink", tone)
+	play.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := play.Start(); err != nil {
 		t.Fatal(err)
 	}
