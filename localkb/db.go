@@ -30,6 +30,7 @@ CREATE TABLE records(
 	kind TEXT NOT NULL,
 	title TEXT NOT NULL,
 	department TEXT NOT NULL DEFAULT '',
+	title_tokens TEXT NOT NULL,
 	head_tokens TEXT NOT NULL,
 	body_tokens TEXT NOT NULL,
 	data TEXT NOT NULL

@@ -361,12 +361,17 @@ func writeDB(ctx context.Context, path string, s *snapshot) error {
 	}
 	mined := mineSynonyms(s.records)
 	canon := newCanon(mined)
+	// go-sqlite3 starts a goroutine per statement to watch a cancellable
+	// context; over tens of thousands of inserts that costs more than the
+	// inserts. The loop below checks the caller's ctx itself instead.
+	callerCtx := ctx
+	ctx = context.WithoutCancel(ctx)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	insRec, err := tx.PrepareContext(ctx, `INSERT INTO records(rid, id, kind, title, department, head_tokens, body_tokens, data) VALUES(?,?,?,?,?,?,?,?)`)
+	insRec, err := tx.PrepareContext(ctx, `INSERT INTO records(rid, id, kind, title, department, title_tokens, head_tokens, body_tokens, data) VALUES(?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -420,8 +425,8 @@ func writeDB(ctx context.Context, path string, s *snapshot) error {
 		}(dfs[w])
 	}
 	for i := range s.records {
-		if i%256 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if i%256 == 0 && callerCtx.Err() != nil {
+			return callerCtx.Err()
 		}
 		<-ready[i]
 		p := &prep[i]
@@ -430,7 +435,7 @@ func writeDB(ctx context.Context, path string, s *snapshot) error {
 		}
 		rec := &s.records[i]
 		rid := int64(i + 1)
-		if _, err := insRec.ExecContext(ctx, rid, rec.ID, rec.Kind, rec.Title, recordDept(rec), p.head, p.bo, p.data); err != nil {
+		if _, err := insRec.ExecContext(ctx, rid, rec.ID, rec.Kind, rec.Title, recordDept(rec), p.ti, p.head, p.bo, p.data); err != nil {
 			return fmt.Errorf("record %s: %w", rec.ID, err)
 		}
 		if _, err := insBi.ExecContext(ctx, rid, p.ti, p.al, p.kw, p.de, p.bo); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Ranking weights. The FTS5 BM25 column weights pick candidates; the
@@ -30,8 +31,12 @@ var (
 	groundedAt = 0.5
 )
 
-// candidatePool is how many FTS5 matches the re-ranker looks at.
-const candidatePool = 80
+// candidatePool is how many FTS5 matches the re-ranker looks at, and
+// maxMatchTerms how many question terms choose them.
+const (
+	candidatePool = 80
+	maxMatchTerms = 10
+)
 
 // qterm is one information unit of the question: a bigram (or word) as the
 // visitor said it, or the variant the index knows when the recogniser got a
@@ -45,7 +50,7 @@ type qterm struct {
 type candidate struct {
 	rid   int64
 	kind  string
-	title string
+	title string // title tokens
 	head  string
 	body  string
 	bm25  float64
@@ -161,12 +166,19 @@ func (h *handle) lookupDF(ctx context.Context, toks []string) (map[string]int, e
 // are left to the re-ranker.
 func (h *handle) matchExpr(terms []qterm) string {
 	var parts []string
-	common := math.Log(1 + 5.0)
+	common := math.Log(1 + 8.0)
 	if h.n < 100 {
 		common = 0 // a tiny knowledge base has no "common" words
 	}
+	// The rarest terms pick the candidates; FTS5 reads every posting of
+	// every term, so a long question is cut to its most telling terms.
+	byIDF := append([]qterm(nil), terms...)
+	sort.SliceStable(byIDF, func(i, j int) bool { return byIDF[i].idf > byIDF[j].idf })
 	for pass := 0; pass < 2 && len(parts) == 0; pass++ {
-		for _, t := range terms {
+		for _, t := range byIDF {
+			if len(parts) == maxMatchTerms {
+				break
+			}
 			if !t.known || (pass == 0 && t.idf < common && len(terms) > 2) {
 				continue
 			}
@@ -240,7 +252,7 @@ func (h *handle) search(ctx context.Context, q string, opts SearchOptions) ([]Hi
 }
 
 func (h *handle) candidates(ctx context.Context, expr string, kinds []string) ([]candidate, error) {
-	query := `SELECT r.rid, r.kind, r.title, r.head_tokens, r.body_tokens, bm25(fts_bi, ` + bm25Weights + `) AS s
+	query := `SELECT r.rid, r.kind, r.title_tokens, r.head_tokens, r.body_tokens, bm25(fts_bi, ` + bm25Weights + `) AS s
 		FROM fts_bi JOIN records r ON r.rid = fts_bi.rowid WHERE fts_bi MATCH ?`
 	args := []any{expr}
 	if len(kinds) > 0 {
@@ -293,21 +305,24 @@ func (h *handle) rerank(terms []qterm, cands []candidate) float64 {
 	}
 	for i := range cands {
 		c := &cands[i]
-		head := tokenSet(c.head)
-		body := tokenSet(c.body)
+		// Walk the stored token strings once, looking each token up in the
+		// question's terms; building a set per candidate cost more than the
+		// SQL query.
+		inHeadSet := matchedTerms(c.head, idf, nil)
+		inBodySet := matchedTerms(c.body, idf, inHeadSet)
 		var inHead, inBody float64
 		for _, t := range terms {
 			if !t.known {
 				continue
 			}
 			switch {
-			case head[t.tok] || prefixHit(t.tok, head):
+			case inHeadSet[t.tok]:
 				inHead += t.idf
-			case body[t.tok] || prefixHit(t.tok, body):
+			case inBodySet[t.tok]:
 				inBody += t.idf
 			}
 		}
-		titleToks := tokens(h.canon.r.Replace(normalize(c.title)))
+		titleToks := strings.Fields(c.title)
 		var tHave, tAll float64
 		for _, tt := range dedupe(titleToks) {
 			w := h.idfGuess(tt, idf)
@@ -369,25 +384,33 @@ func longestRun(terms []qterm, title []string) float64 {
 	return math.Min(1, float64(best)/float64(d))
 }
 
-func tokenSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, t := range strings.Fields(s) {
-		m[t] = true
-	}
-	return m
-}
-
-// prefixHit lets a one-character question term match any bigram it starts.
-func prefixHit(tok string, set map[string]bool) bool {
-	if len([]rune(tok)) != 1 {
-		return false
-	}
-	for t := range set {
-		if strings.HasPrefix(t, tok) {
-			return true
+// matchedTerms returns which question terms occur in the space-separated
+// token string s (skipping those already in skip). A one-character term
+// matches any bigram it starts.
+func matchedTerms(s string, idf map[string]float64, skip map[string]bool) map[string]bool {
+	found := map[string]bool{}
+	for len(s) > 0 {
+		i := strings.IndexByte(s, ' ')
+		var tok string
+		if i < 0 {
+			tok, s = s, ""
+		} else {
+			tok, s = s[:i], s[i+1:]
+		}
+		if tok == "" {
+			continue
+		}
+		if _, ok := idf[tok]; ok && !skip[tok] {
+			found[tok] = true
+			continue
+		}
+		if r, size := utf8.DecodeRuneInString(tok); size < len(tok) {
+			if first := string(r); idf[first] > 0 && !skip[first] {
+				found[first] = true
+			}
 		}
 	}
-	return false
+	return found
 }
 
 func confidence(score, unknown float64) float64 {

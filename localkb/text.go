@@ -10,7 +10,7 @@ import (
 // changes (normalisation, synonyms, tokenisation). A database written with
 // another version is re-imported from the embedded demo by OpenOrImportDemo
 // and flagged by Verify, because its index no longer matches the queries.
-const indexVersion = "4"
+const indexVersion = "5"
 
 // fillers are words visitors say around a question that carry no meaning
 // for retrieval. Longest first, so "我想问一下" goes before "问一下".
