@@ -480,3 +480,20 @@ func BenchmarkUploadPhonePhoto(b *testing.B) {
 		ss.End()
 	}
 }
+
+func TestStartPortInUse(t *testing.T) {
+	first := startServer(t, picture.Config{})
+	addr := strings.TrimPrefix(first.BaseURL(), "http://")
+	second := picture.NewServer(picture.Config{Addr: addr})
+	err := second.Start(context.Background())
+	if err == nil {
+		second.Close()
+		t.Fatal("a second server bound the same port")
+	}
+	if !strings.Contains(err.Error(), "listen") {
+		t.Errorf("error does not say what failed: %v", err)
+	}
+	if _, err := second.NewSession(); err == nil {
+		t.Error("a server that failed to start hands out sessions")
+	}
+}
