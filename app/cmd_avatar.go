@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"xiaofu/app/ui"
@@ -116,6 +117,7 @@ func avatarShow(ctx context.Context, args []string, stderr io.Writer) error {
 	full := fs.Bool("fullscreen", false, "fill the screen")
 	sizeArg := fs.String("size", "600x700", "window size in pixels")
 	secs := fs.Float64("seconds", 0, "close after this many seconds (0: stay open)")
+	slotArg := fs.String("slot", "", "draw the character in a slot of this size (e.g. 600x700, as in the kiosk) centred in the window, instead of filling it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,6 +134,13 @@ func avatarShow(ctx context.Context, args []string, stderr io.Writer) error {
 	a := avatar.New()
 	a.SetState(state)
 	w.SetContent(a)
+	if *slotArg != "" {
+		slot, err := parseSize(*slotArg)
+		if err != nil {
+			return fmt.Errorf("show: %w", err)
+		}
+		w.SetContent(container.NewCenter(container.NewGridWrap(slot, a)))
+	}
 	w.SetPadded(false)
 	w.Resize(size)
 	w.SetFullScreen(*full)

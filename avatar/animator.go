@@ -166,8 +166,6 @@ func (m *mouthState) apply(p Pose, now time.Time, dt time.Duration) Pose {
 		p.MouthA = lerp(p.MouthA, m.wA, k)
 		p.MouthO = lerp(p.MouthO, m.wO, k)
 		p.MouthI = lerp(p.MouthI, m.wI, k)
-		p.HeadY -= 3 * m.open * k
-		p.BrowY += 2 * m.open * k
 	}
 	if m.act > 0.5 {
 		// Lip-sync draws a few distinct openings and shapes, as cartoon

@@ -255,12 +255,11 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 	a.pose = p
 
 	// Overlays that run in every state: gaze, blinks, lip-sync.
-	if a.state == Idle || a.state == Attract || a.state == Speaking {
+	if a.state == Idle || a.state == Attract {
+		// Glances only while nobody is talking: speaking and listening
+		// face the visitor.
 		g := a.gaze.at(now, a.opts.Rand)
 		w := 1.0
-		if a.state == Speaking {
-			w = 0.35
-		}
 		if a.state == Attract {
 			w *= 1 - p.Hello
 		}

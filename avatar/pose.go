@@ -147,8 +147,9 @@ func statePose(s State, t, T, mic float64) Pose {
 	case Speaking:
 		p.Tilt = 2
 		p.BrowY = 2
-		g := math.Sin(2 * math.Pi * t / 3)
-		p.LHand = point{150 + 6*g, 506 - 12*g}
+		// An open hand raised to explain. It holds still: while speaking,
+		// every frame goes to the mouth.
+		p.LHand = point{150, 500}
 		p.LElbow = point{-20, 120}
 		p.Smile = 0.5
 	case Happy:

@@ -72,7 +72,7 @@ func newObject(p prim) fyne.CanvasObject {
 func (r *renderer) draw(f frameOut, texts [3]string) {
 	if r.images[0] == nil {
 		for i := range r.images {
-			r.images[i] = &canvas.Image{FillMode: canvas.ImageFillStretch}
+			r.images[i] = &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScalePixels}
 			r.images[i].Hide()
 		}
 	}
