@@ -168,6 +168,19 @@ func (f *Flow) AddPicture(data []byte) error {
 }
 
 func (f *Flow) confirmScreen() fyne.CanvasObject {
+	holder := container.NewStack()
+	var render func()
+	render = func() {
+		holder.Objects = []fyne.CanvasObject{f.confirmBody(render)}
+		holder.Refresh()
+	}
+	render()
+	return container.NewVScroll(padded(holder))
+}
+
+// confirmBody lists the routed items; rerender redraws it after an item is
+// removed.
+func (f *Flow) confirmBody(rerender func()) fyne.CanvasObject {
 	items := container.NewVBox()
 	depts := f.svc.Departments()
 	for i, it := range f.rt.Items {
@@ -183,12 +196,20 @@ func (f *Flow) confirmScreen() fyne.CanvasObject {
 			}
 		})
 		sel.SetSelected(it.Department)
-		items.Add(ui.Card(container.NewVBox(
+		card := container.NewVBox(
 			caption(fmt.Sprintf("第 %d 项", i+1)),
 			ui.Wrapped(it.Text),
 			container.NewBorder(nil, nil, container.NewCenter(widget.NewLabel("转交")), nil, ui.Tall(sel)),
 			reason,
-		)))
+		)
+		if len(f.rt.Items) > 1 {
+			card.Add(ui.Tall(ui.BigButton("不需要这一项", widget.LowImportance, func() {
+				f.nav.Touch()
+				f.rt.Items = append(f.rt.Items[:i:i], f.rt.Items[i+1:]...)
+				rerender()
+			})))
+		}
+		items.Add(ui.Card(card))
 	}
 	head := []fyne.CanvasObject{
 		ui.Heading("请确认诉求"),
@@ -209,7 +230,7 @@ func (f *Flow) confirmScreen() fyne.CanvasObject {
 		f.nav.Push("联系方式", f.contactScreen())
 	})))
 	box.Add(ui.Tall(ui.BigButton("重新描述", widget.MediumImportance, func() { f.nav.Back() })))
-	return container.NewVScroll(padded(box))
+	return box
 }
 
 func caption(s string) *canvas.Text {

@@ -404,9 +404,26 @@ func TestRequestFlowOffline(t *testing.T) {
 	r := newRig(t, false)
 	flow := requestview.NewWithDo(r.nav, r.svc, r.q.do)
 	r.show("提交诉求", flow)
-	flow.SetDescription("公司门口的人行道破了个洞")
+	flow.SetDescription("公司门口的人行道破了个洞，另外想问问营业执照怎么变更")
 	test.Tap(r.button("下一步"))
 	r.q.until(t, r, "the confirmation", func() bool { return r.shows("请确认诉求") })
+	if !r.shows("分成了 2 项") {
+		t.Fatalf("confirmation: %v", r.texts())
+	}
+	// The visitor only wants the pavement fixed.
+	var remove []*widget.Button
+	walk(r.win.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "不需要这一项" {
+			remove = append(remove, b)
+		}
+	})
+	if len(remove) != 2 {
+		t.Fatalf("%d remove buttons, want 2", len(remove))
+	}
+	test.Tap(remove[1])
+	if !r.shows("分成了 1 项") || r.shows("第 2 项") {
+		t.Fatalf("after removing: %v", r.texts())
+	}
 	test.Tap(r.button("确认，下一步"))
 	es := r.entries()
 	es[0].SetText("0516-87716305")
@@ -423,6 +440,10 @@ func TestRequestFlowOffline(t *testing.T) {
 	}
 	if n, _ := r.svc.Outbox.Pending(context.Background()); n != 1 {
 		t.Fatalf("pending = %d, want the request kept in the outbox", n)
+	}
+	es2, _ := r.svc.Outbox.List(context.Background(), outbox.StatePending)
+	if !strings.Contains(string(es2[0].Payload), `"department":"城管局"`) || strings.Contains(string(es2[0].Payload), "市场监管局") {
+		t.Errorf("queued payload does not hold just the kept item: %s", es2[0].Payload)
 	}
 	r.checkTargets("queued")
 	r.screenshot("request-queued.png")
