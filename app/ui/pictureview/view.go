@@ -117,6 +117,11 @@ func New(ctx context.Context, cfg Config) *View {
 }
 
 func newView(ctx context.Context, cfg Config, do func(func())) *View {
+	// picture.FindCamera returns a nil *Camera when there is none; stored
+	// straight into the interface it would show a button that panics.
+	if c, ok := cfg.Camera.(*picture.Camera); ok && c == nil {
+		cfg.Camera = nil
+	}
 	v := &View{cfg: cfg, do: do, root: container.NewStack()}
 	v.log = cfg.Logger
 	if v.log == nil {
