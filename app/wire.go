@@ -30,6 +30,10 @@ func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *ki
 	p.deps.Character = kiosk.AvatarCharacter(av)
 	p.closers = append(p.closers, av.Close)
 
+	if err := wireScreens(ctx, remote, log, p); err != nil {
+		return err
+	}
+
 	sink := &eventSink{}
 	if v := openVoice(cfg, remote, mon, eng, av, sink.send, log); v != nil {
 		p.deps.Voice = v

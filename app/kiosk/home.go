@@ -48,7 +48,7 @@ func (k *Kiosk) buildHome() fyne.CanvasObject {
 		addService("政策匹配", "看看企业能享受哪些政策", func() { k.Push("政策匹配", s.Policy(k)) })
 	}
 	if s.Bundles != nil {
-		addService("一件事办理", "开店、招工、迁址要办哪些事", func() { k.Push("一件事办理", s.Bundles(k)) })
+		addService("办事指南", "一件事：开店、招工、迁址要办什么", func() { k.Push("办事指南", s.Bundles(k)) })
 	}
 	if s.Request != nil {
 		addService("我要提诉求", "反映问题，拿回执跟进", func() { k.Push("我要提诉求", s.Request(k, "")) })
