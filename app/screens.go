@@ -52,4 +52,3 @@ func wireScreens(ctx context.Context, remote Remote, log *slog.Logger, p *kioskP
 	}
 	return nil
 }
-
