@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"xiaofu/app/hallserver"
 	"xiaofu/app/redact"
 	"xiaofu/app/request"
 	"xiaofu/assets"
@@ -22,6 +26,75 @@ import (
 
 func init() {
 	Register(Command{Name: "request", Summary: "route, submit, status, remind, rate, outbox list|flush, eval, train: the request (诉求) flow for staff and tests", Run: runRequest})
+	RegisterBench(BenchSuite{Name: "requests", Run: benchRequests})
+}
+
+// benchRequests measures offline routing, the outbox's durable commit and a
+// whole submission to the stand-in server on loopback.
+func benchRequests(ctx context.Context) ([]BenchRow, error) {
+	r, err := newRouter(Remote{Offline: true}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	texts := []string{"我们急需一笔融资，还想问问人才公寓", "公司门口的人行道破了个洞，希望尽快修好", "想了解招工补贴。另外公司门口的路灯不亮。还有发票怎么领？", "小区停水两天了，自来水一直没来"}
+	var route []time.Duration
+	for i := 0; i < 400; i++ {
+		t0 := time.Now()
+		r.RouteOffline(texts[i%len(texts)])
+		route = append(route, time.Since(t0))
+	}
+	dir, err := os.MkdirTemp("", "xiaofu-bench-requests")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	st, err := hallserver.OpenStore(filepath.Join(dir, "hall.sqlite"))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: (&hallserver.Server{Store: st, Schedule: hallserver.DemoSchedule}).Handler()}
+	go hs.Serve(ln)
+	defer hs.Close()
+	svc, err := openService("http://"+ln.Addr().String(), filepath.Join(dir, "outbox.sqlite"), r, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	defer svc.Close()
+	var commit, submit []time.Duration
+	for i := 0; i < 100; i++ {
+		t0 := time.Now()
+		if _, err := svc.Outbox.Enqueue(ctx, fmt.Sprintf("bench-commit-%d", i), make([]byte, 900)); err != nil {
+			return nil, err
+		}
+		commit = append(commit, time.Since(t0))
+	}
+	if _, err := svc.Outbox.Flush(ctx); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 50; i++ {
+		d := &request.Draft{Description: "路灯不亮", Items: []request.Item{{Text: "路灯不亮", Department: "城管局", Reason: "r"}},
+			Contact: request.Contact{Phone: "13912345678"}}
+		t0 := time.Now()
+		rc, err := svc.Submit(ctx, d)
+		if err != nil || rc.Queued {
+			return nil, fmt.Errorf("bench submit: %+v %v", rc, err)
+		}
+		submit = append(submit, time.Since(t0))
+	}
+	p95 := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)*95/100]
+	}
+	return []BenchRow{
+		{Area: "requests", What: "split + route offline, p95", Value: fmt.Sprintf("%.2f ms", float64(p95(route).Microseconds())/1000), Compare: "reference system: 10 ms", OK: true},
+		{Area: "requests", What: "outbox commit (WAL, synchronous=FULL), p95", Value: fmt.Sprintf("%.1f ms", float64(p95(commit).Microseconds())/1000), OK: true},
+		{Area: "requests", What: "submit to ticket on loopback, p95", Value: fmt.Sprintf("%.1f ms", float64(p95(submit).Microseconds())/1000), OK: true},
+	}, nil
 }
 
 const requestUsage = `usage:
