@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/kiosk"
+	"xiaofu/app/policy"
 	"xiaofu/app/ui"
 	"xiaofu/assets"
 	"xiaofu/localkb"
@@ -97,6 +98,9 @@ type kioskParts struct {
 	deps    kiosk.Deps
 	closers []func()
 	attach  func(*kiosk.Kiosk)
+	// policyFor opens policy matching with what the kiosk already knows of
+	// the enterprise; nil when matching is unavailable.
+	policyFor func(nav ui.Nav, initial policy.Profile, creditCode string) fyne.CanvasObject
 }
 
 func (p *kioskParts) close() {

@@ -47,8 +47,9 @@ func wireScreens(ctx context.Context, remote Remote, log *slog.Logger, p *kioskP
 	if u := os.Getenv("XIAOFU_PROFILE_URL"); u != "" && !remote.Offline {
 		lookup = (&profile.HallClient{BaseURL: u, Token: os.Getenv("XIAOFU_PROFILE_TOKEN")}).Lookup
 	}
-	s.Policy = func(nav ui.Nav) fyne.CanvasObject {
-		return policyview.New(nav, policyview.Source{Engine: eng, Lookup: lookup})
+	p.policyFor = func(nav ui.Nav, initial policy.Profile, creditCode string) fyne.CanvasObject {
+		return policyview.New(nav, policyview.Source{Engine: eng, Lookup: lookup, Initial: initial, CreditCode: creditCode})
 	}
+	s.Policy = func(nav ui.Nav) fyne.CanvasObject { return p.policyFor(nav, nil, "") }
 	return nil
 }

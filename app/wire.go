@@ -3,9 +3,15 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
 
 	"xiaofu/app/health"
 	"xiaofu/app/kiosk"
+	"xiaofu/app/ui"
+	"xiaofu/app/ui/pictureview"
+	"xiaofu/app/ui/requestview"
 	"xiaofu/avatar"
 )
 
@@ -33,6 +39,23 @@ func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *ki
 	if err := wireScreens(ctx, remote, log, p); err != nil {
 		return err
 	}
+	var kp atomic.Pointer[kiosk.Kiosk] // the window, once it exists
+	svc, closeRequests, err := openRequests(ctx, p.kb.Path(), p.kb, chat, log)
+	if err != nil {
+		log.Warn("requests unavailable", "stage", "requests", "err", err)
+	} else {
+		p.closers = append(p.closers, closeRequests)
+		p.deps.Screens.Request = func(nav ui.Nav, text string) fyne.CanvasObject { return requestScreen(nav, svc, text, nil) }
+		p.deps.Screens.Lookup = func(nav ui.Nav) fyne.CanvasObject { return requestview.Lookup(nav, svc) }
+	}
+	pics := openPictures(ctx, remote, p.kb.Meta().Hall, log)
+	p.closers = append(p.closers, pics.close)
+	p.deps.OnReset = pics.endVisit
+	p.deps.Screens.Picture = func(nav ui.Nav) fyne.CanvasObject {
+		return pics.screen(nav, pictureview.Photo, func(r pictureview.Result) {
+			usePicture(nav, kp.Load(), r, svc, p)
+		})
+	}
 
 	sink := &eventSink{}
 	if v := openVoice(cfg, remote, mon, eng, av, sink.send, log); v != nil {
@@ -43,6 +66,7 @@ func wireServices(ctx context.Context, cfg kiosk.Config, log *slog.Logger, p *ki
 	p.attach = func(k *kiosk.Kiosk) {
 		prev(k)
 		sink.k.Store(k)
+		kp.Store(k)
 		unsub := mon.Subscribe(func(s health.Snapshot) { k.SetTier(s.Tier) })
 		p.closers = append(p.closers, unsub)
 	}

@@ -62,6 +62,7 @@ type Screens struct {
 	Policy  func(nav ui.Nav) fyne.CanvasObject
 	Request func(nav ui.Nav, text string) fyne.CanvasObject
 	Lookup  func(nav ui.Nav) fyne.CanvasObject
+	Picture func(nav ui.Nav) fyne.CanvasObject // a question or request with a picture
 }
 
 // Deps is everything the kiosk window shows or calls.

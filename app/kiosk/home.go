@@ -50,6 +50,9 @@ func (k *Kiosk) buildHome() fyne.CanvasObject {
 	if s.Bundles != nil {
 		addService("办事指南", "一件事：开店、招工、迁址要办什么", func() { k.Push("办事指南", s.Bundles(k)) })
 	}
+	if s.Picture != nil {
+		addService("拍照提问", "用手机扫码传照片或执照", func() { k.Push("拍照提问", s.Picture(k)) })
+	}
 	if s.Request != nil {
 		addService("我要提诉求", "反映问题，拿回执跟进", func() { k.Push("我要提诉求", s.Request(k, "")) })
 	}

@@ -120,7 +120,7 @@ func TestRealWindowAnswersATypedAndATappedQuestion(t *testing.T) {
 }
 
 func isService(name string) bool {
-	for _, s := range []string{"按部门查找", "按主题查找", "政策匹配", "办事指南", "我要提诉求", "查询诉求进度"} {
+	for _, s := range []string{"按部门查找", "按主题查找", "政策匹配", "办事指南", "拍照提问", "我要提诉求", "查询诉求进度"} {
 		if name == "tile:"+s {
 			return true
 		}
