@@ -44,6 +44,7 @@ type PlayQueue struct {
 	lvDrops  atomic.Uint64
 	underrun atomic.Uint64
 	dryMid   bool // the last Fill ran dry part-way (callback side only)
+	fills    atomic.Uint64
 }
 
 // NewPlayQueue returns a queue for a device of the given format holding up
@@ -77,6 +78,10 @@ func (q *PlayQueue) Levels() <-chan float64 { return q.levels }
 func (q *PlayQueue) Pending() time.Duration {
 	return q.device.Duration(int(q.wpos.Load() - q.rpos.Load()))
 }
+
+// Fills counts the device's requests for audio: a running device asks
+// every buffer period.
+func (q *PlayQueue) Fills() uint64 { return q.fills.Load() }
 
 // Underruns counts gaps inside a stream: a device buffer that ran dry
 // part-way with more audio arriving for the next one (the producer fell
@@ -191,6 +196,7 @@ func (q *PlayQueue) Stop() {
 // out, padding with silence when the queue runs dry. It runs on the audio
 // callback: no locks, no allocation, no blocking.
 func (q *PlayQueue) Fill(out []int16) {
+	q.fills.Add(1)
 	r := q.rpos.Load()
 	if f := q.flush.Swap(-1); f > r {
 		r = f

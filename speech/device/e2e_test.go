@@ -233,6 +233,13 @@ func TestPlayerStopsAtOnceOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer player.Close()
+	ctx0, cancel0 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel0()
+	opened := time.Now()
+	if err := player.WaitRunning(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("output stream running %v after open", time.Since(opened))
 	stop := parec(t)
 	time.Sleep(300 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -141,6 +141,38 @@ func (p *Player) Stop() { p.q.Stop() }
 // the kiosk does not take its own voice for a visitor's.
 func (p *Player) Level() float64 { return math.Float64frombits(p.level.Load()) }
 
+// Pending returns how much queued audio the speaker has not played yet.
+func (p *Player) Pending() time.Duration { return p.q.Pending() }
+
+// WaitRunning blocks until the device is taking audio at its steady pace.
+// Through ALSA's pulse plugin an output stream takes up to ~2 s after Open
+// before it plays anything (it fills its buffer, then waits for the
+// server): open the player when the kiosk starts, not when it first speaks,
+// and wait for this in tests that time what is heard.
+func (p *Player) WaitRunning(ctx context.Context) error {
+	// A starting stream asks for a few buffers at once to prime itself;
+	// ten more mean it is being played out.
+	const steady = 10
+	start := p.q.Fills()
+	var primed uint64
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("player: %w", ctx.Err())
+		case <-tick.C:
+		}
+		n := p.q.Fills() - start
+		if primed == 0 && n > 0 {
+			primed = n
+		}
+		if primed > 0 && n >= primed+steady {
+			return nil
+		}
+	}
+}
+
 // Underruns counts device buffers that ran dry in the middle of audio.
 func (p *Player) Underruns() uint64 { return p.q.Underruns() }
 
