@@ -244,8 +244,17 @@ func Audio(ctx context.Context, o Options, w io.Writer) error {
 		problems = append(problems, "no speaker: check the output device and its cable")
 	} else {
 		fmt.Fprintf(w, "\nspeaker: %q at %d Hz, %d channel(s)\n", spk.Name(), spk.DeviceFormat().SampleRate, spk.DeviceFormat().Channels)
+		opened := time.Now()
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := spk.WaitRunning(wctx)
+		cancel()
+		if err != nil {
+			problems = append(problems, "the speaker's output stream did not start within 5 s: the sound server is not taking audio")
+		} else {
+			fmt.Fprintf(w, "  output running after %.2f s\n", time.Since(opened).Seconds())
+		}
 		fmt.Fprintf(w, "playing a %.0f Hz tone for %.1f s: you should hear it ...\n", o.ToneHz, o.Tone.Seconds())
-		err := Tone(ctx, spk, o.ToneHz, o.Tone)
+		err = Tone(ctx, spk, o.ToneHz, o.Tone)
 		time.Sleep(100 * time.Millisecond) // the last levels
 		spk.Close()
 		if err != nil {
