@@ -77,6 +77,8 @@ type Avatar struct {
 	renderer   *renderer
 	pending    atomic.Bool
 	manualNow  atomic.Int64 // the clock of a Manual avatar without Options.Now
+	breathT    float64      // the breathing clock as last drawn
+	breathAt   time.Time
 	sprites    spriteCache
 	stopAnimFn func()
 }
@@ -274,11 +276,34 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		return nil, false
 	}
 	scene := buildScene(p, w, h)
-	if sameScene(scene, a.shown) {
-		return scene, false
+	if !slowBreath(a.state) || a.shown == nil {
+		return scene, !sameScene(scene, a.shown)
 	}
+	// Breathing waits for a frame that is drawn anyway (a blink, a
+	// glance, the mouth), for up to breathWait, so that it adds few
+	// repaints of its own.
+	held := p
+	held.BodyY = lerp(a.from.BodyY, statePose(a.state, t, a.breathT, mic).BodyY, k)
+	heldScene := buildScene(held, w, h)
+	switch {
+	case !sameScene(heldScene, a.shown):
+		// Something else moved: draw, and let the breath catch up.
+	case sameScene(scene, a.shown):
+		a.breathT = T
+		return scene, false
+	case now.Sub(a.breathAt) < breathWait:
+		return heldScene, false
+	}
+	a.breathT, a.breathAt = T, now
 	return scene, true
 }
+
+// breathWait is how long a breathing step may wait for another change.
+const breathWait = 1500 * time.Millisecond
+
+// slowBreath reports whether breathing may wait in state s: in the calm
+// states, not while waving or celebrating.
+func slowBreath(s State) bool { return s != Attract && s != Happy && s != Goodbye }
 
 func sameScene(a, b []prim) bool {
 	if len(a) != len(b) {

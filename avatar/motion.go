@@ -70,12 +70,12 @@ func BlinkClosure(elapsed time.Duration, double bool) float64 {
 // Glances: where an idle character looks, and for how long.
 var glanceTargets = []point{{0, 0}, {0, 0}, {-0.8, 0}, {0.8, 0}, {-0.6, 0.3}, {0.6, 0.3}, {0, -0.4}}
 
-const glanceMove = 220 * time.Millisecond
+const glanceMove = 160 * time.Millisecond
 
 // nextGlance draws how long to hold the current gaze and where to look
 // next (LookX, LookY in -1..1); looking straight ahead is the likeliest.
 func nextGlance(r *rand.Rand) (hold time.Duration, target point) {
-	hold = 3*time.Second + time.Duration(r.Float64()*float64(5*time.Second))
+	hold = 4*time.Second + time.Duration(r.Float64()*float64(5*time.Second))
 	return hold, glanceTargets[r.IntN(len(glanceTargets))]
 }
 

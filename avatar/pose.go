@@ -82,8 +82,9 @@ func rest() Pose {
 		LElbow: point{-70, 60}, RElbow: point{70, 60}}
 }
 
-// breath is the idle rise and fall of the body, about 15 breaths a minute.
-func breath(T float64) float64 { return 1.2 * math.Sin(2*math.Pi*T/4.2) }
+// breath is the idle rise and fall of head and arms, about 15 breaths a
+// minute. It is small: each pixel it moves costs a repaint of the window.
+func breath(T float64) float64 { return 0.8 * math.Sin(2*math.Pi*T/4.2) }
 
 // waveHand is where a waving right hand is at time t: high beside the
 // head, wagging side to side about twice a second.
@@ -125,12 +126,12 @@ func statePose(s State, t, T, mic float64) Pose {
 		// Gaze and blinks are added by the animator; the pose itself rests.
 	case Listening:
 		p.Tilt = 6
-		p.HeadY = 2 - 3*mic
+		p.HeadY = 2
 		p.BrowY = 5
 		p.Smile = 0.45
 		p.RHand = point{458, 292}
 		p.Rings = 1
-		p.RingLevel = mic
+		p.RingLevel = math.Round(mic*5) / 5 // five steps: a repaint only when a bar grows or shrinks
 	case Thinking:
 		p.LookX, p.LookY = 0.55, -0.9
 		p.Tilt = -6
