@@ -113,8 +113,11 @@ type Event struct {
 	// At is the capture time of the change: for SpeechStart the first
 	// loud frame, for SpeechEnd the frame on which the silence was long
 	// enough (so At minus the last speech frame is the end-of-speech delay).
-	At        time.Time
-	Utterance speech.Utterance // SpeechEnd only
+	At time.Time
+	// Utterance is the whole utterance on SpeechEnd. On SpeechStart it is
+	// the audio so far, pre-roll included (End unset), so that a streaming
+	// recogniser can start at once and take the later frames as they come.
+	Utterance speech.Utterance
 }
 
 // Detector is the voice-activity detector. Not safe for concurrent use; one
@@ -298,7 +301,8 @@ func (d *Detector) confirm() (Event, bool) {
 		return Event{}, false
 	}
 	d.confirmed = true
-	return Event{Kind: SpeechStart, At: d.started}, true
+	so := speech.Utterance{PCM: append([]int16(nil), d.utt...), Start: d.uttStart}
+	return Event{Kind: SpeechStart, At: d.started, Utterance: so}, true
 }
 
 // track follows the noise: an average of the frames that are not speech,

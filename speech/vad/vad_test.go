@@ -64,6 +64,15 @@ func TestUtteranceKeepsPreRollAndEndsAfterSilence(t *testing.T) {
 	if evs[0].At.After(evs[1].At) {
 		t.Errorf("start after end")
 	}
+	// The start carries the audio so far for a streaming recogniser: the
+	// pre-roll and the 200 ms it took to be sure.
+	so := evs[0].Utterance
+	if d := so.Duration(); d < 450*time.Millisecond || d > 600*time.Millisecond || !so.Start.Equal(evs[1].Utterance.Start) {
+		t.Errorf("speech-start carries %v of audio from %v", d, so.Start)
+	}
+	if n := len(so.PCM); n > len(evs[1].Utterance.PCM) || so.PCM[n-1] != evs[1].Utterance.PCM[n-1] {
+		t.Errorf("the audio at the start is not the beginning of the utterance")
+	}
 	u := evs[1].Utterance
 	if s := u.Start.Sub(t0); s > 1000*time.Millisecond-250*time.Millisecond {
 		t.Errorf("utterance starts at %v: the 300 ms pre-roll before the 1 s onset is missing", s)
