@@ -57,8 +57,8 @@ func ParseFlags(args []string) (Config, error) {
 	c.Fullscreen = os.Getenv("XIAOFU_FULLSCREEN") == "1"
 	c.Offline = os.Getenv("XIAOFU_OFFLINE") == "1"
 	envString(&c.TraceFile, "XIAOFU_TRACE")
-	envString(&c.Microphone, "XIAOFU_MIC")
-	envString(&c.Speaker, "XIAOFU_SPEAKER")
+	envString(&c.Microphone, "XIAOFU_AUDIO_IN")
+	envString(&c.Speaker, "XIAOFU_AUDIO_OUT")
 	c.HandsFree = os.Getenv("XIAOFU_HANDS_FREE") == "1"
 	c.Silent = os.Getenv("XIAOFU_SILENT") == "1"
 
