@@ -24,7 +24,7 @@ const (
 	levelAttack  = 25 * time.Millisecond
 	levelRelease = 90 * time.Millisecond
 	stopRelease  = 45 * time.Millisecond // closing after the audio stopped is brisker
-	shapeSmooth  = 45 * time.Millisecond // mouth shape changes glide, never snap
+	shapeSmooth  = 45 * time.Millisecond // how fast the mouth's shape weights follow the syllables
 	lipEngage    = 60 * time.Millisecond
 	lipDisengage = 160 * time.Millisecond
 	maxFrameStep = 100 * time.Millisecond
@@ -79,6 +79,7 @@ type Avatar struct {
 	manualNow  atomic.Int64 // the clock of a Manual avatar without Options.Now
 	breathT    float64      // the breathing clock as last drawn
 	breathAt   time.Time
+	drawnAt    time.Time // when the last frame was handed to the renderer
 	sprites    spriteCache
 	stopAnimFn func()
 }
@@ -276,8 +277,22 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		return nil, false
 	}
 	scene := buildScene(p, w, h)
+	if a.mouth.act > 0 && a.shown != nil && now.Sub(a.drawnAt) < lipFrameGap {
+		// Lip-sync is drawn "on twos", as cartoon mouths are: at most every
+		// other tick, which halves the repaints while speaking.
+		return scene, false
+	}
+	changed := a.decide(scene, p, t, T, mic, k, now, w, h)
+	if changed {
+		a.drawnAt = now
+	}
+	return scene, changed
+}
+
+// decide reports whether scene must be drawn now.
+func (a *Avatar) decide(scene []prim, p Pose, t, T, mic, k float64, now time.Time, w, h float32) bool {
 	if !slowBreath(a.state) || a.shown == nil {
-		return scene, !sameScene(scene, a.shown)
+		return !sameScene(scene, a.shown)
 	}
 	// Breathing waits for a frame that is drawn anyway (a blink, a
 	// glance, the mouth), for up to breathWait, so that it adds few
@@ -290,13 +305,16 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		// Something else moved: draw, and let the breath catch up.
 	case sameScene(scene, a.shown):
 		a.breathT = T
-		return scene, false
+		return false
 	case now.Sub(a.breathAt) < breathWait:
-		return heldScene, false
+		return false
 	}
 	a.breathT, a.breathAt = T, now
-	return scene, true
+	return true
 }
+
+// lipFrameGap is the least time between frames while the mouth moves.
+const lipFrameGap = 60 * time.Millisecond
 
 // breathWait is how long a breathing step may wait for another change.
 const breathWait = 1500 * time.Millisecond

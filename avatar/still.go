@@ -66,6 +66,11 @@ func (s Still) Play(a *Avatar) {
 		}
 		a.Advance(now)
 		if t == s.At {
+			// The last tick may have fallen between lip-sync frames: draw it.
+			a.mu.Lock()
+			a.drawnAt = time.Time{}
+			a.mu.Unlock()
+			a.Advance(now)
 			return
 		}
 	}
