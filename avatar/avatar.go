@@ -277,9 +277,11 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		return nil, false
 	}
 	scene := buildScene(p, w, h)
-	if a.mouth.act > 0 && a.shown != nil && now.Sub(a.drawnAt) < lipFrameGap {
-		// Lip-sync is drawn "on twos", as cartoon mouths are: at most every
-		// other tick, which halves the repaints while speaking.
+	calm := slowBreath(a.state) && now.Sub(a.since) >= transition
+	if (a.mouth.act > 0 || calm) && a.shown != nil && now.Sub(a.drawnAt) < twosGap {
+		// Lip-sync, blinks and glances are drawn "on twos", as cartoons
+		// are: at most every other tick, which halves the repaints. State
+		// transitions, waving and celebrating keep every tick.
 		return scene, false
 	}
 	changed := a.decide(scene, p, t, T, mic, k, now, w, h)
@@ -313,8 +315,8 @@ func (a *Avatar) decide(scene []prim, p Pose, t, T, mic, k float64, now time.Tim
 	return true
 }
 
-// lipFrameGap is the least time between frames while the mouth moves.
-const lipFrameGap = 60 * time.Millisecond
+// twosGap is the least time between frames drawn on twos.
+const twosGap = 60 * time.Millisecond
 
 // breathWait is how long a breathing step may wait for another change.
 const breathWait = 1500 * time.Millisecond
