@@ -246,10 +246,16 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		a.mic = lipsync.Follow(a.mic, 0, dt, levelAttack, levelRelease)
 		mic = a.mic
 	}
-	if a.state != Attract && a.state != Happy && a.state != Goodbye {
+	switch a.state {
+	case Attract, Goodbye:
+		// Waving steps 16 times a second: 8 hand positions per wag, each
+		// arm picture rendered once and then reused.
+		t, T = math.Floor(t*16)/16, math.Floor(T*16)/16
+	case Happy:
+	default:
 		// Slow motions (breath, gestures) step at 10 Hz: each drawn frame
 		// costs a full repaint, so they must not add frames of their own
-		// between the lip-sync's. Waving stays at the full rate.
+		// between the lip-sync's.
 		t, T = math.Floor(t*10)/10, math.Floor(T*10)/10
 	}
 	target := statePose(a.state, t, T, mic)
@@ -277,11 +283,11 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		return nil, false
 	}
 	scene := buildScene(p, w, h)
-	calm := slowBreath(a.state) && now.Sub(a.since) >= transition
+	calm := a.state != Happy && now.Sub(a.since) >= transition
 	if (a.mouth.act > 0 || calm) && a.shown != nil && now.Sub(a.drawnAt) < twosGap {
-		// Lip-sync, blinks and glances are drawn "on twos", as cartoons
-		// are: at most every other tick, which halves the repaints. State
-		// transitions, waving and celebrating keep every tick.
+		// Lip-sync, blinks, glances and waving are drawn "on twos", as
+		// cartoons are: at most every other tick, which halves the
+		// repaints. State transitions and celebrating keep every tick.
 		return scene, false
 	}
 	changed := a.decide(scene, p, t, T, mic, k, now, w, h)

@@ -354,7 +354,12 @@ func buildScene(p Pose, w, h float32) []prim {
 	b.circle(point{442, 140 + by}, 11, colWhite, p.Think)
 	b.rectStroke(440, 30+by, 146, 80, 40, 40, 40, 40, colWhite, colLine, 3, p.Think)
 	for i := 0; i < 3; i++ {
-		jump := math.Max(0, math.Sin(2*math.Pi*(p.ThinkPhase*1.2-float64(i)*0.16)))
+		// One dot up at a time, in turn: a clear "thinking…" that needs
+		// only three repaints a second.
+		jump := 0.0
+		if int(p.ThinkPhase/0.3)%3 == i {
+			jump = 1
+		}
 		b.circle(point{476 + 37*float64(i), 70 + by - 9*jump}, 8, colBlue, p.Think)
 	}
 
