@@ -63,7 +63,7 @@ type prim struct {
 // group is a part of the character drawn as one picture (a sprite): the
 // window then paints a handful of images instead of ~80 shapes, since each
 // shape drawn costs software GL about half a millisecond whatever its size.
-// The cues stay separate shapes: they show in one state each.
+// Only the sparkles stay separate shapes: they twinkle every frame.
 type group uint8
 
 const (
@@ -74,7 +74,12 @@ const (
 	gMouth
 	gArmL
 	gArmR
-	gCues // not a sprite
+	gSweat
+	gThink
+	gBars
+	gBubble
+	gMarks
+	gCues // the sparkles: not a sprite, they twinkle every frame
 	nGroups
 )
 
@@ -342,7 +347,7 @@ func buildScene(p Pose, w, h float32) []prim {
 
 	// Cues: sweat drop, thought bubble, sparkles, listening rings, speech
 	// bubbles, wave marks.
-	b.start(gCues, point{0, 0})
+	b.start(gSweat, point{0, 0})
 	slide := math.Mod(p.Phase, 1.8) / 1.8
 	drop := at(118, -62+18*slide)
 	dropA := p.Sweat * (1 - smoothstep(0.75, 1, slide)) * smoothstep(0, 0.1, slide)
@@ -350,6 +355,7 @@ func buildScene(p Pose, w, h float32) []prim {
 	b.circle(drop, 13, colSweat, dropA)
 	b.circle(point{drop.X - 4, drop.Y + 2}, 4, colWhite, dropA*0.8)
 
+	b.start(gThink, point{0, by})
 	b.circle(point{416, 176 + by}, 7, colWhite, p.Think)
 	b.circle(point{442, 140 + by}, 11, colWhite, p.Think)
 	b.rectStroke(440, 30+by, 146, 80, 40, 40, 40, 40, colWhite, colLine, 3, p.Think)
@@ -363,6 +369,37 @@ func buildScene(p Pose, w, h float32) []prim {
 		b.circle(point{476 + 37*float64(i), 70 + by - 9*jump}, 8, colBlue, p.Think)
 	}
 
+	// Listening: three sound bars beside the ear, taller with the level.
+	ear := at(128, 16)
+	b.start(gBars, ear)
+	for i := 0; i < 3; i++ {
+		th := []float64{0.05, 0.25, 0.5}[i]
+		lv := smoothstep(th, th+0.25, p.RingLevel)
+		hgt := 10 + 26*lv + 8*float64(1-abs(i-1))
+		x := ear.X + 60 + 20*float64(i)
+		b.line(point{x, ear.Y - hgt}, point{x, ear.Y + hgt}, 9, colBlue, p.Rings*(0.35+0.65*lv))
+	}
+
+	b.start(gBubble, point{0, by})
+	for _, bub := range []struct {
+		alpha float64
+		which uint8
+	}{{p.Hello, textHello}, {p.Bye, textBye}} {
+		pop := 0.9 + 0.1*bub.alpha
+		b.poly(point{184, 150 + by}, 20*pop, 3, 150, colBlue, bub.alpha)
+		b.rectStroke(20, 56+by, 196, 88, 34, 34, 34, 34, colWhite, colBlue, 4, bub.alpha)
+		b.poly(point{180, 143 + by}, 14*pop, 3, 150, colWhite, bub.alpha)
+		b.text(20, 56+by, 196, 88, 44, bub.which, colBlue, bub.alpha)
+	}
+
+	rh := point{p.RHand.X, p.RHand.Y + by}
+	b.start(gMarks, rh)
+	for i, r := range []float64{36, 50} {
+		a0 := (40 + 10*float64(i)) * math.Pi / 180
+		c := point{rh.X + r*math.Sin(a0), rh.Y - r*math.Cos(a0)}
+		b.line(point{c.X - 5, c.Y - 8}, point{c.X + 5, c.Y + 8}, 5, colNavy, 0.55*p.WaveMarks)
+	}
+	b.start(gCues, point{0, 0})
 	for i, sp := range []struct{ x, y, r float64 }{{104, 150, 24}, {500, 118, 20}, {548, 262, 15}, {60, 282, 14}} {
 		tw := 0.7 + 0.3*math.Sin(p.Phase*6+float64(i)*1.7)
 		c := colGold
@@ -376,32 +413,6 @@ func buildScene(p Pose, w, h float32) []prim {
 		b.poly(ctr, r*0.5, 4, 0, c, p.Sparkle)
 	}
 
-	// Listening: three sound bars beside the ear, taller with the level.
-	ear := at(128, 16)
-	for i := 0; i < 3; i++ {
-		th := []float64{0.05, 0.25, 0.5}[i]
-		lv := smoothstep(th, th+0.25, p.RingLevel)
-		hgt := 10 + 26*lv + 8*float64(1-abs(i-1))
-		x := ear.X + 60 + 20*float64(i)
-		b.line(point{x, ear.Y - hgt}, point{x, ear.Y + hgt}, 9, colBlue, p.Rings*(0.35+0.65*lv))
-	}
-
-	for _, bub := range []struct {
-		alpha float64
-		which uint8
-	}{{p.Hello, textHello}, {p.Bye, textBye}} {
-		pop := 0.9 + 0.1*bub.alpha
-		b.poly(point{184, 150 + by}, 20*pop, 3, 150, colBlue, bub.alpha)
-		b.rectStroke(20, 56+by, 196, 88, 34, 34, 34, 34, colWhite, colBlue, 4, bub.alpha)
-		b.poly(point{180, 143 + by}, 14*pop, 3, 150, colWhite, bub.alpha)
-		b.text(20, 56+by, 196, 88, 44, bub.which, colBlue, bub.alpha)
-	}
-
-	for i, r := range []float64{36, 50} {
-		a0 := (40 + 10*float64(i)) * math.Pi / 180
-		c := point{p.RHand.X + r*math.Sin(a0), p.RHand.Y - r*math.Cos(a0)}
-		b.line(point{c.X - 5, c.Y - 8}, point{c.X + 5, c.Y + 8}, 5, colNavy, 0.55*p.WaveMarks)
-	}
 	return b.prims
 }
 
