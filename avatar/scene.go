@@ -348,9 +348,10 @@ func buildScene(p Pose, w, h float32) []prim {
 	// Cues: sweat drop, thought bubble, sparkles, listening rings, speech
 	// bubbles, wave marks.
 	b.start(gSweat, point{0, 0})
-	slide := math.Mod(p.Phase, 1.8) / 1.8
-	drop := at(118, -62+18*slide)
-	dropA := p.Sweat * (1 - smoothstep(0.75, 1, slide)) * smoothstep(0, 0.1, slide)
+	// A still drop, as cartoons draw it: a sliding one would cost ten
+	// repaints a second for as long as the character is sorry.
+	drop := at(118, -54)
+	dropA := p.Sweat
 	b.poly(point{drop.X, drop.Y - 12}, 12, 3, 0, colSweat, dropA)
 	b.circle(drop, 13, colSweat, dropA)
 	b.circle(point{drop.X - 4, drop.Y + 2}, 4, colWhite, dropA*0.8)
