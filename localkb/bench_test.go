@@ -12,7 +12,9 @@ import (
 
 // bulkKB is the knowledge base at ten times the demo's records: the demo,
 // the Taipei FAQ, then replicated demo records.
-func bulkKB(b *testing.B) *KB {
+func bulkKB(b *testing.B) *KB { return bulkKBT(b) }
+
+func bulkKBT(b testing.TB) *KB {
 	b.Helper()
 	bulkOnce.Do(func() {
 		demo := demoSnapshot(b)

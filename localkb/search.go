@@ -25,6 +25,10 @@ var (
 	wBM25  = 0.10 // FTS5 BM25 relative to the best candidate
 	wSeq   = 0.10 // longest run of consecutive question bigrams found in the title line
 
+	// deptPenalty demotes department records for questions that do not ask
+	// about an office (where, phone, window).
+	deptPenalty = 0.15
+
 	// Calibration: Confidence = sigmoid(calA*score + calB*unknownShare + calC).
 	calA, calB, calC = 10.98, -5.22, -3.72
 	// groundedAt is the confidence from which a hit is presented as the answer.
@@ -35,7 +39,7 @@ var (
 // maxMatchTerms how many question terms choose them.
 const (
 	candidatePool = 80
-	maxMatchTerms = 10
+	maxMatchTerms = 8
 )
 
 // qterm is one information unit of the question: a bigram (or word) as the
@@ -179,7 +183,13 @@ func (h *handle) matchExpr(terms []qterm) string {
 			if len(parts) == maxMatchTerms {
 				break
 			}
-			if !t.known || (pass == 0 && t.idf < common && len(terms) > 2) {
+			if !t.known {
+				continue
+			}
+			// First pass: content words only. Question words ("怎么") and
+			// lone characters (a prefix query over every bigram they start)
+			// read long posting lists and pick nothing.
+			if pass == 0 && len(terms) > 2 && (t.idf < common || isQuestionWord[t.tok] || len([]rune(t.tok)) == 1) {
 				continue
 			}
 			parts = append(parts, ftsTerm(t.tok))
@@ -226,7 +236,7 @@ func (h *handle) search(ctx context.Context, q string, opts SearchOptions) ([]Hi
 	if len(cands) == 0 {
 		return nil, nil
 	}
-	unknown := h.rerank(terms, cands)
+	unknown := h.rerank(terms, cands, asksForDepartment(q))
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}
@@ -283,7 +293,7 @@ func (h *handle) candidates(ctx context.Context, expr string, kinds []string) ([
 // the question's information the index does not know at all, which the
 // calibration uses: a question about something the hall never wrote about
 // is mostly unknown words.
-func (h *handle) rerank(terms []qterm, cands []candidate) float64 {
+func (h *handle) rerank(terms []qterm, cands []candidate, deptOK bool) float64 {
 	var total, unknownW float64
 	for _, t := range terms {
 		total += t.idf
@@ -341,6 +351,11 @@ func (h *handle) rerank(terms []qterm, cands []candidate) float64 {
 			bmNorm = c.bm25 / bmTop
 		}
 		c.score = wHead*inHead/known + wTitle*titleCov + wBody*inBody/known + wBM25*bmNorm + wSeq*seq
+		if c.kind == KindDepartment && !deptOK {
+			// A department's record names its matters in passing; it
+			// answers "where / which window / what phone", not the matter.
+			c.score -= deptPenalty
+		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	return unknownW / math.Max(total, 1e-9)

@@ -10,7 +10,7 @@ import (
 // changes (normalisation, synonyms, tokenisation). A database written with
 // another version is re-imported from the embedded demo by OpenOrImportDemo
 // and flagged by Verify, because its index no longer matches the queries.
-const indexVersion = "5"
+const indexVersion = "6"
 
 // fillers are words visitors say around a question that carry no meaning
 // for retrieval. Longest first, so "我想问一下" goes before "问一下".
@@ -46,6 +46,27 @@ var questionWords = sortedLongestFirst([]string{
 	"能不能", "能否", "需要", "有没有", "还能", "吗", "几", "去哪", "谁",
 })
 
+var isQuestionWord = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range questionWords {
+		m[w] = true
+	}
+	return m
+}()
+
+// deptIntent are words that ask about an office rather than a matter: only
+// then may a department record be the answer.
+var deptIntent = []string{"电话", "地址", "窗口", "在哪", "哪里", "部门", "哪个局", "上班", "办公", "联系", "位置", "几楼", "局", "厅", "中心", "委"}
+
+func asksForDepartment(q string) bool {
+	for _, w := range deptIntent {
+		if strings.Contains(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func splitQuestionWords(s string) string {
 	for _, w := range questionWords {
 		s = strings.ReplaceAll(s, w, " "+w+" ")
@@ -65,7 +86,7 @@ var synonyms = [][2]string{
 	{"机动车驾驶证", "驾驶证"}, {"驾照", "驾驶证"}, {"身份证", "身份证"}, {"户口", "户籍"},
 	{"小汽车", "小客车"}, {"私家车", "小客车"}, {"车牌", "号牌"}, {"摇号", "指标"},
 	{"退休金", "养老金"}, {"知识产权", "知识产权"}, {"发明专利", "专利"}, {"纳税人", "纳税人"},
-	{"增值税专用发票", "专票"}, {"税务登记", "税务登记"}, {"统一社会信用代码", "信用代码"},
+	{"专票", "增值税专用发票"}, {"税务登记", "税务登记"}, {"统一社会信用代码", "信用代码"},
 	{"注销登记", "注销"}, {"设立登记", "开办"}, {"开公司", "开办企业"}, {"办公司", "开办企业"},
 	{"注册公司", "开办企业"}, {"成立公司", "开办企业"}, {"新办企业", "开办企业"},
 	{"食品经营许可证", "食品经营许可"}, {"卫生许可证", "卫生许可"}, {"补贴", "补贴"}, {"补助", "补贴"},
