@@ -247,11 +247,10 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		mic = a.mic
 	}
 	switch a.state {
-	case Attract, Goodbye:
-		// Waving steps 16 times a second: 8 hand positions per wag, each
-		// arm picture rendered once and then reused.
+	case Attract, Goodbye, Happy:
+		// Waving and bouncing step 16 times a second, in cycles of whole
+		// steps: each arm picture is rendered once and then reused.
 		t, T = math.Floor(t*16)/16, math.Floor(T*16)/16
-	case Happy:
 	default:
 		// Slow motions (breath, gestures) step at 10 Hz: each drawn frame
 		// costs a full repaint, so they must not add frames of their own
@@ -283,11 +282,11 @@ func (a *Avatar) frame(now time.Time) ([]prim, bool) {
 		return nil, false
 	}
 	scene := buildScene(p, w, h)
-	calm := a.state != Happy && now.Sub(a.since) >= transition
+	calm := now.Sub(a.since) >= transition
 	if (a.mouth.act > 0 || calm) && a.shown != nil && now.Sub(a.drawnAt) < twosGap {
-		// Lip-sync, blinks, glances and waving are drawn "on twos", as
+		// Once a transition is over, everything is drawn "on twos", as
 		// cartoons are: at most every other tick, which halves the
-		// repaints. State transitions and celebrating keep every tick.
+		// repaints. Transitions keep every tick.
 		return scene, false
 	}
 	changed := a.decide(scene, p, t, T, mic, k, now, w, h)

@@ -154,7 +154,7 @@ func statePose(s State, t, T, mic float64) Pose {
 		p.LElbow = point{-20, 120}
 		p.Smile = 0.5
 	case Happy:
-		b := math.Abs(math.Sin(math.Pi * 1.7 * t))
+		b := math.Abs(math.Sin(math.Pi * 1.6 * t)) // 0.625 s: ten steps of 1/16 s
 		p.BodyY = -9 * b
 		p.EyeHappy = 1
 		p.Smile = 1

@@ -76,7 +76,7 @@ func (r *renderer) draw(f frameOut, texts [3]string) {
 			r.images[i].Hide()
 		}
 	}
-	if len(r.cues) != len(f.cues) {
+	if len(r.cues) != len(f.cues) || len(r.objects) == 0 {
 		r.cues = make([]fyne.CanvasObject, len(f.cues))
 		for i, p := range f.cues {
 			r.cues[i] = newObject(p)

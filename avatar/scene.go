@@ -63,7 +63,8 @@ type prim struct {
 // group is a part of the character drawn as one picture (a sprite): the
 // window then paints a handful of images instead of ~80 shapes, since each
 // shape drawn costs software GL about half a millisecond whatever its size.
-// Only the sparkles stay separate shapes: they twinkle every frame.
+// Every part is a sprite; gCues remains for shapes that change too often
+// to cache.
 type group uint8
 
 const (
@@ -79,7 +80,8 @@ const (
 	gBars
 	gBubble
 	gMarks
-	gCues // the sparkles: not a sprite, they twinkle every frame
+	gSpark
+	gCues // shapes drawn as they are (none at present)
 	nGroups
 )
 
@@ -400,9 +402,13 @@ func buildScene(p Pose, w, h float32) []prim {
 		c := point{rh.X + r*math.Sin(a0), rh.Y - r*math.Cos(a0)}
 		b.line(point{c.X - 5, c.Y - 8}, point{c.X + 5, c.Y + 8}, 5, colNavy, 0.55*p.WaveMarks)
 	}
-	b.start(gCues, point{0, 0})
+	b.start(gSpark, point{0, by})
 	for i, sp := range []struct{ x, y, r float64 }{{104, 150, 24}, {500, 118, 20}, {548, 262, 15}, {60, 282, 14}} {
-		tw := 0.7 + 0.3*math.Sin(p.Phase*6+float64(i)*1.7)
+		// Two sets twinkle in turn: two pictures in all.
+		tw := 0.7
+		if (int(p.Phase*2.5)+i)%2 == 0 {
+			tw = 1
+		}
 		c := colGold
 		if i%2 == 1 {
 			c = colOrange
