@@ -159,6 +159,11 @@ func (k *Kiosk) build() {
 	k.entry = widget.NewEntry()
 	k.entry.SetPlaceHolder("请输入您的问题，例如：怎么办理营业执照")
 	k.entry.OnSubmitted = func(string) { k.submitEntry() }
+	if k.trace != nil {
+		// The window test checks what its key presses typed before it
+		// submits; never in production, where typed text stays private.
+		k.entry.OnChanged = func(s string) { k.traceScreen("typing", s) }
+	}
 	k.askButton = ui.BigButton("提问", widget.HighImportance, k.submitEntry)
 	k.askButton.Icon = theme.SearchIcon()
 	k.keyboard = newKeyboard(k)
