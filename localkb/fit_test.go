@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"os"
-	"sort"
 	"testing"
 )
 
@@ -84,44 +83,5 @@ func TestFitCalibration(t *testing.T) {
 			}
 		}
 		t.Logf("threshold %.1f: grounded right %d, grounded wrong %d, right but not grounded %d", th, tp, fp, fn)
-	}
-}
-
-// TestGridWeights searches the re-ranking weights on the tune split only
-// (GRID=1) and prints the best few with their held-out scores for reading.
-func TestGridWeights(t *testing.T) {
-	if os.Getenv("GRID") == "" {
-		t.Skip("set GRID=1 to search the weights")
-	}
-	kb := sharedKB(t)
-	ctx := context.Background()
-	type res struct {
-		w          [5]float64
-		tune, held DevScore
-	}
-	var all []res
-	orig := [5]float64{wHead, wTitle, wBody, wBM25, wSeq}
-	defer func() { wHead, wTitle, wBody, wBM25, wSeq = orig[0], orig[1], orig[2], orig[3], orig[4] }()
-	for _, a := range []float64{0.35, 0.5, 0.65} {
-		for _, b := range []float64{0.15, 0.25, 0.35} {
-			for _, c := range []float64{0.05, 0.15} {
-				for _, d := range []float64{0, 0.1} {
-					for _, e := range []float64{0.1, 0.2} {
-						wHead, wTitle, wBody, wBM25, wSeq = a, b, c, d, e
-						r, err := EvaluateDevSet(ctx, kb)
-						if err != nil {
-							t.Fatal(err)
-						}
-						all = append(all, res{[5]float64{a, b, c, d, e}, r.Tune, r.Heldout})
-					}
-				}
-			}
-		}
-	}
-	sort.Slice(all, func(i, j int) bool {
-		return all[i].tune.Top1+0.5*all[i].tune.Top3 > all[j].tune.Top1+0.5*all[j].tune.Top3
-	})
-	for _, r := range all[:8] {
-		t.Logf("%v tune %.3f/%.3f  held %.3f/%.3f", r.w, r.tune.Top1, r.tune.Top3, r.held.Top1, r.held.Top3)
 	}
 }
