@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -85,11 +87,29 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	if path := os.Getenv("XIAOFU_HEAP_PROFILE"); path != "" {
+		// For the engineer chasing the idle-memory budget: a heap profile
+		// of the settled kiosk, for `go tool pprof`.
+		time.AfterFunc(10*time.Second, func() { writeHeapProfile(path, log) })
+	}
 	w.ShowAndRun()
 	if parts != nil {
 		parts.close()
 	}
 	return nil
+}
+
+func writeHeapProfile(path string, log *slog.Logger) {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		log.Warn("heap profile not written", "err", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		log.Warn("heap profile not written", "err", err)
+	}
 }
 
 // kioskParts is everything behind the window, opened before it is shown.

@@ -35,5 +35,5 @@ if [[ -x scripts/audio/start.sh ]]; then
 	fi
 fi
 
-go test -tags sqlite_fts5 -timeout 40m -count=1 ./... 2>&1 | tee /tmp/xiaofu-test.log
+go test -tags "${TAGS:-sqlite_fts5,no_emoji}" -timeout 40m -count=1 ./... 2>&1 | tee /tmp/xiaofu-test.log
 exit "${PIPESTATUS[0]}"

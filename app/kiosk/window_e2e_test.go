@@ -147,7 +147,7 @@ func kioskBinary(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "xiaofu")
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", out, ".")
+	build := exec.Command("go", "build", "-tags", "sqlite_fts5,no_emoji", "-o", out, ".")
 	build.Dir = root
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)

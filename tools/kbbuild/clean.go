@@ -37,7 +37,10 @@ var (
 func cleanText(s string) string {
 	s = html.UnescapeString(html.UnescapeString(s))
 	s = tagRe.ReplaceAllString(s, "")
-	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ", "\u3000", " ", "\u00a0", " ", "\u200b", "", "\ufeff", "").Replace(s)
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ", "\u3000", " ", "\u00a0", " ", "\u200b", "", "\ufeff", "",
+		// The CJK angle brackets of a title inside a title are in neither
+		// of the kiosk's fonts and would show as boxes; the double ones are.
+		"〈", "《", "〉", "》").Replace(s)
 	s = straySemicolonRe.ReplaceAllString(s, "\n")
 	s = sentenceSemicolonRe.ReplaceAllString(s, "$1\n")
 	lines := strings.Split(s, "\n")
