@@ -395,9 +395,13 @@ func writeDB(ctx context.Context, path string, s *snapshot) error {
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
-	workers := runtime.NumCPU()
+	// One core is left to the kiosk's UI and searches during a sync.
+	workers := runtime.NumCPU() - 1
 	if workers > 4 {
 		workers = 4
+	}
+	if workers < 1 {
+		workers = 1
 	}
 	var next atomic.Int64
 	dfs := make([]map[string]int, workers)
