@@ -244,3 +244,41 @@ func TestCheckFTS5(t *testing.T) {
 		t.Skip("built without sqlite_fts5; the error names the fix")
 	}
 }
+
+// Searches running while snapshots are swapped in and reloaded never fail:
+// each finishes on the file it started with.
+func TestSearchDuringReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.sqlite")
+	mustImport(t, metaLine+"\n"+faqLine("f-1", "社保卡如何补办", "回答"), path)
+	kb, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kb.Close()
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := kb.Search(context.Background(), "社保卡补办", SearchOptions{}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		mustImport(t, metaLine+"\n"+faqLine("f-1", "社保卡如何补办", "回答")+"\n"+faqLine("f-2", "公积金怎么提取", "回答"), path)
+		if err := kb.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	if err := <-errs; err != nil {
+		t.Fatalf("search failed during reload: %v", err)
+	}
+}
