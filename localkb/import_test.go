@@ -2,6 +2,7 @@ package localkb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -281,4 +282,32 @@ func TestSearchDuringReload(t *testing.T) {
 	if err := <-errs; err != nil {
 		t.Fatalf("search failed during reload: %v", err)
 	}
+}
+
+// Verify notices a search index that lost a record.
+func TestVerifyFindsDamagedIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.sqlite")
+	mustImport(t, metaLine+"\n"+faqLine("f-1", "社保卡如何补办", "到经办机构")+"\n"+faqLine("f-2", "公积金怎么提取", "购房提取"), path)
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=rw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drop record 2 from the bigram index behind the importer's back.
+	if _, err := db.Exec(`INSERT INTO fts_bi(fts_bi, rowid, title, alt, kw, dept, body) SELECT 'delete', 2, '公积 积金 金怎 怎么 么提 提取', '', '', '', body_tokens FROM records WHERE rid = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	kb, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kb.Close()
+	problems, err := kb.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) == 0 {
+		t.Fatal("Verify found nothing wrong with a damaged index")
+	}
+	t.Logf("problems: %v", problems)
 }
