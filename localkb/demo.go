@@ -10,7 +10,7 @@ import (
 	"os"
 )
 
-// demoMeta reads the meta line of an embedded snapshot.
+// demoMeta reads the meta line of a snapshot held in memory.
 func demoMeta(demo []byte) (Meta, error) {
 	var m Meta
 	line, _, _ := bufio.NewReader(bytes.NewReader(demo)).ReadLine()
@@ -56,6 +56,15 @@ func openOrImportDemo(ctx context.Context, path string, demo []byte) (*KB, error
 		need = err != nil || iv != indexVersion || v < dm.Version
 	}
 	if need {
+		// A synced snapshot newer than the demo is rebuilt rather than
+		// replaced, when only the index format changed.
+		if kept, err := os.ReadFile(snapshotPath(path)); err == nil {
+			if km, err := demoMeta(kept); err == nil && km.Version >= dm.Version {
+				if _, err := importSnapshot(ctx, bytes.NewReader(kept), path); err == nil {
+					return open(path)
+				}
+			}
+		}
 		if _, err := importSnapshot(ctx, bytes.NewReader(demo), path); err != nil {
 			return nil, fmt.Errorf("import demo: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -73,6 +74,11 @@ func syncSnapshot(ctx context.Context, client *http.Client, url, dbPath string) 
 	if err != nil {
 		return &SyncResult{Report: rep}, fmt.Errorf("sync: %w", err)
 	}
+	// Keep the snapshot itself, so that a kiosk upgraded to a new index
+	// format can rebuild from it instead of falling back to the demo.
+	if err := writeFileAtomic(snapshotPath(dbPath), body); err != nil {
+		slogWarn("sync: keep snapshot", err)
+	}
 	etag := resp.Header.Get("ETag")
 	if etag != "" {
 		// Written after the swap: a crash in between only costs one more
@@ -85,3 +91,20 @@ func syncSnapshot(ctx context.Context, client *http.Client, url, dbPath string) 
 	}
 	return &SyncResult{ETag: etag, Report: rep}, nil
 }
+
+// snapshotPath is where Sync keeps the last snapshot it imported.
+func snapshotPath(dbPath string) string { return dbPath + ".snapshot.jsonl" }
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	if err := fsyncPath(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func slogWarn(msg string, err error) { slog.Default().Warn(msg, "err", err) }

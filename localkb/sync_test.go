@@ -3,6 +3,7 @@ package localkb
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -114,5 +115,38 @@ func TestSyncServerError(t *testing.T) {
 	_, err := Sync(context.Background(), srv.Client(), srv.URL, filepath.Join(t.TempDir(), "kb.sqlite"))
 	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "maintenance") {
 		t.Fatalf("err = %v, want the status and the server's message", err)
+	}
+}
+
+// After an upgrade that changes the index format, a kiosk rebuilds from the
+// snapshot it last synced instead of falling back to the older demo.
+func TestIndexUpgradeKeepsSyncedSnapshot(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kb.sqlite")
+	synced := strings.Replace(metaLine, "2026.01.01", "2026.05.01", 1) + "\n" + faqLine("synced-1", "同步的问题", "同步的回答")
+	_, srv := newSnapshotServer(t, synced, `"s1"`)
+	if _, err := Sync(ctx, srv.Client(), srv.URL, path); err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a database written by an older binary's index format.
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=rw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE kb_meta SET value = 'old' WHERE key = 'index_version'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	demo := metaLine + "\n" + faqLine("demo-1", "演示问题", "演示回答")
+	kb, err := OpenOrImportDemo(ctx, path, []byte(demo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kb.Close()
+	if kb.Meta().Version != "2026.05.01" {
+		t.Fatalf("version after upgrade = %s, want the synced 2026.05.01", kb.Meta().Version)
+	}
+	if _, err := kb.Get(ctx, "synced-1"); err != nil {
+		t.Fatal(err)
 	}
 }
