@@ -114,7 +114,8 @@ func Open(path string) (*KB, error) { return open(path) }
 
 // OpenOrImportDemo opens the database at path, first importing demo (the
 // embedded snapshot) when the file is missing, unreadable, or holds an older
-// version than demo's meta line. A newer synced copy is kept.
+// version than demo's meta line. A newer synced copy is kept; when only its
+// index format is outdated it is rebuilt from the snapshot Sync kept.
 func OpenOrImportDemo(ctx context.Context, path string, demo []byte) (*KB, error) {
 	return openOrImportDemo(ctx, path, demo)
 }
@@ -138,7 +139,9 @@ type SyncResult struct {
 // Sync fetches the snapshot at url with If-None-Match (the ETag of the last
 // successful sync, kept in dbPath+".etag"), checks its SHA-256 against the
 // X-Checksum-Sha256 response header when the server sends one, and imports
-// it with Import. client may be nil for http.DefaultClient.
+// it with Import. The snapshot is kept in dbPath+".snapshot.jsonl" so that
+// OpenOrImportDemo can rebuild from it when a new binary changes the index
+// format. client may be nil for http.DefaultClient.
 func Sync(ctx context.Context, client *http.Client, url, dbPath string) (*SyncResult, error) {
 	return syncSnapshot(ctx, client, url, dbPath)
 }
