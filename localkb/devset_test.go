@@ -18,9 +18,9 @@ func TestDevSet(t *testing.T) {
 		name        string
 		ours, plain DevScore
 	}{{"tune", res.Tune, res.PlainTune}, {"heldout", res.Heldout, res.PlainHeldout}} {
-		t.Logf("%-8s n=%d top1 %.1f%% top3 %.1f%% | unanswerable n=%d refused %.1f%% | grounded-wrong %.1f%% || plain FTS5: top1 %.1f%% top3 %.1f%% refused %.1f%%",
+		t.Logf("%-8s n=%d top1 %.1f%% top3 %.1f%% | unanswerable n=%d refused %.1f%% | grounded-right %.1f%% grounded-wrong %.1f%% || plain FTS5: top1 %.1f%% top3 %.1f%% refused %.1f%%",
 			row.name, row.ours.Answerable, 100*row.ours.Top1, 100*row.ours.Top3, row.ours.Unanswerable, 100*row.ours.Refused,
-			100*row.ours.GroundedWrong, 100*row.plain.Top1, 100*row.plain.Top3, 100*row.plain.Refused)
+			100*row.ours.GroundedRight, 100*row.ours.GroundedWrong, 100*row.plain.Top1, 100*row.plain.Top3, 100*row.plain.Refused)
 	}
 	if os.Getenv("DEVSET_MISSES") != "" {
 		for _, m := range res.Misses {

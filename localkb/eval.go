@@ -54,6 +54,9 @@ type DevScore struct {
 	// GroundedWrong is the share of answerable questions whose first hit was
 	// presented as grounded but is not an answer.
 	GroundedWrong float64
+	// GroundedRight is the share of answerable questions whose first hit is
+	// an answer and was presented as grounded: what the visitor is told.
+	GroundedRight float64
 }
 
 // DevResult compares the kiosk's ranker with plain FTS5 trigram BM25 on
@@ -145,6 +148,9 @@ func score(s *DevScore, want map[string]bool, ids []string, grounded bool) bool 
 		if want[id] {
 			if i == 0 {
 				s.Top1++
+				if grounded {
+					s.GroundedRight++
+				}
 			}
 			if i < 3 {
 				s.Top3++
@@ -163,6 +169,7 @@ func finish(s DevScore) DevScore {
 		s.Top1 /= float64(s.Answerable)
 		s.Top3 /= float64(s.Answerable)
 		s.GroundedWrong /= float64(s.Answerable)
+		s.GroundedRight /= float64(s.Answerable)
 	}
 	if s.Unanswerable > 0 {
 		s.Refused /= float64(s.Unanswerable)
