@@ -105,6 +105,13 @@ func openVoice(cfg kiosk.Config, remote Remote, mon *health.Monitor, eng *answer
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
+	if rec == nil {
+		// No recogniser is configured: nothing could understand the
+		// microphone, so it stays closed and its button hidden rather than
+		// inviting visitors to speak and then asking them to type.
+		log.Info("no speech recogniser configured: visitors tap and type", "stage", "audio")
+		return v
+	}
 	capture, err := device.OpenCapture(cfg.Microphone)
 	if err != nil {
 		log.Warn("no microphone: visitors tap and type", "stage", "audio", "err", err)

@@ -133,6 +133,14 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 		hits = withTopicFirst(hits, *topic, n)
 	}
 	route, routeID := routeFor(q, hits)
+	if route == RouteBundle && routeID == "" {
+		// Words like 开店 call for a bundle, but only a bundle the hall has
+		// described helps: look for one among the bundles alone.
+		routeID = e.findBundle(ctx, q)
+		if routeID == "" {
+			route = ""
+		}
+	}
 	finish := func(a Answer) Answer {
 		a.Route, a.RouteID = route, routeID
 		var primary *localkb.Record
@@ -147,6 +155,13 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 		}
 		s.add(Turn{Question: q, Answer: ForSpeech(a.Text), Primary: primary})
 		return a
+	}
+
+	// A question that calls for a screen (一类事, policy matching, a
+	// request) and that no record answers outright is answered by opening
+	// that screen, with a line saying so, rather than with a refusal.
+	if line, ok := routeLines[route]; ok && !follow && (len(hits) == 0 || !hits[0].Grounded) {
+		return finish(e.say(Answer{Tier: tier, Text: line}, onDelta)), nil
 	}
 
 	// Fast path: a certain FAQ match is the hall's own wording; read it.
@@ -171,6 +186,19 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 		return a, err
 	}
 	return finish(a), nil
+}
+
+// bundleConfidence is how sure a bundles-only search must be before a
+// question is taken to be about that 一类事 ("开个饭店" finds 开办餐饮店 at
+// 0.55; "火星上怎么注册公司" finds nothing above 0.15 in the demo KB).
+const bundleConfidence = 0.25
+
+func (e *Engine) findBundle(ctx context.Context, q string) string {
+	hits, err := e.KB.Search(ctx, q, localkb.SearchOptions{Kinds: []string{localkb.KindBundle}, Limit: 1})
+	if err != nil || len(hits) == 0 || hits[0].Confidence < bundleConfidence {
+		return ""
+	}
+	return hits[0].Record.ID
 }
 
 func (e *Engine) fastPathConfidence() float64 {

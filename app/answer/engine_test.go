@@ -30,6 +30,8 @@ var (
 			PromisedDays: 10, LegalDays: 20, Place: "区政务服务中心一楼", Window: "8号窗口", Phone: "020-12345678"}}
 	docRule = localkb.Record{ID: "天河文件-3", Kind: localkb.KindDoc, Title: "食品经营许可管理办法", Issuer: "国家市场监督管理总局",
 		Date: "2023-06-15", Body: "食品经营许可实行一地一证原则。"}
+	bundleRestaurant = localkb.Record{ID: "bundle-open-restaurant", Kind: localkb.KindBundle, Title: "开办餐饮店",
+		Bundle: &localkb.Bundle{Event: "开办餐饮店", Steps: []localkb.BundleStep{{ItemID: "11440100MB2C91012Q001"}}}}
 	bundleTea = localkb.Record{ID: "一件事-茶馆", Kind: localkb.KindBundle, Title: "开办茶馆一件事",
 		Bundle: &localkb.Bundle{Event: "开茶馆", Steps: []localkb.BundleStep{{ItemID: "11440100MB2C91012Q001", Note: "食品经营许可"}}}}
 	policyHT = localkb.Record{ID: "杭州政策-高新", Kind: localkb.KindPolicy, Title: "高新技术企业认定奖励",
@@ -46,7 +48,12 @@ func (k *fakeKB) Search(ctx context.Context, q string, opts localkb.SearchOption
 	k.mu.Lock()
 	k.queries = append(k.queries, q)
 	k.mu.Unlock()
+	if len(opts.Kinds) == 1 && opts.Kinds[0] == localkb.KindBundle && strings.Contains(q, "饭店") {
+		return []localkb.Hit{{Record: bundleRestaurant, Confidence: 0.55}}, nil
+	}
 	switch {
+	case strings.Contains(q, "饭店"):
+		return []localkb.Hit{{Record: docRule, Confidence: 0.1, Grounded: false}}, nil
 	case strings.Contains(q, "执照丢"):
 		return []localkb.Hit{{Record: faqLicence, Score: 9, Confidence: 0.96, Grounded: true}}, nil
 	case strings.Contains(q, "茶馆"):
@@ -487,6 +494,24 @@ func TestDeclineNeverShowsUnrelatedRecord(t *testing.T) {
 	}
 	if r.model.count() != 0 {
 		t.Error("model asked although no source was near")
+	}
+}
+
+// A question that calls for a bundle no record answers outright opens the
+// bundle, with a line saying so instead of a refusal; without a bundle the
+// hall has described, it is declined as before.
+func TestBundleQuestionOpensTheBundle(t *testing.T) {
+	r := newRig(t, says("不该问模型[1]。"))
+	for _, offline := range []bool{false, true} {
+		r.eng.Offline = offline
+		a, _ := r.ask(t, nil, "开个饭店要办什么证")
+		if a.Route != answer.RouteBundle || a.RouteID != bundleRestaurant.ID || a.Grounded || len(a.Citations) != 0 ||
+			!strings.Contains(a.Text, "屏幕上") {
+			t.Errorf("offline=%v: %+v", offline, a)
+		}
+	}
+	if r.model.count() != 0 {
+		t.Error("the model was asked although the screen answers")
 	}
 }
 

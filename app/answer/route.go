@@ -14,6 +14,14 @@ const (
 	RouteRequest = "request"
 )
 
+// What the kiosk says when it opens a screen instead of answering from a
+// record: the screen, not a stored answer, is what helps with these.
+var routeLines = map[string]string{
+	RouteBundle:  "办这件事要跑几个部门，我把要办的事项和材料按顺序列在屏幕上了，您可以对照着准备。",
+	RoutePolicy:  "企业能申请哪些政策，要看企业自己的情况。我打开了政策匹配，您回答几个问题，就能看到可以申请的政策和依据。",
+	RouteRequest: "这件事我帮您记下来，转给负责的部门处理。请在屏幕上补充一下情况，提交后会给您一个回执号。",
+}
+
 var (
 	wantsRequest = regexp.MustCompile(`投诉|举报|反映|诉求|(提|有)(个|一个|点)?(建议|意见)|坏了|损坏|破损|噪音|扰民|积水|堵塞|不作为|推诿|乱收费|报修|维修`)
 	wantsBundle  = regexp.MustCompile(`(开|办|成立|注册|新开|创办|经营)(个|一个|一家|家|间|一间)?[^，。？?]{0,6}(店|馆|厂|公司|餐厅|饭店|餐馆|超市|诊所|工作室|民宿|门店|企业|作坊|药房|书店)|(哪些|什么|全套|所有)(手续|证照|证件|事项)|一件事|一类事`)

@@ -316,21 +316,28 @@ func (k *Kiosk) Ask(question string) {
 }
 
 // renderAnswer shows the answer card. say is true when no voice speaks the
-// answer, so the character mouths it and the caption shows it.
+// answer, so the character mouths it and the caption shows it. An answer
+// that routes to a screen (a bundle, policy matching, a request) without a
+// record to cite opens that screen alone: no card with nothing on it.
 func (k *Kiosk) renderAnswer(ans answer.Answer, say bool) {
 	offline := k.currentTier() != answer.TierOnline
-	card := answerCard(ans, offline, k.cfg.HelpDesk)
-	k.stack = nil
-	k.Push("回答", card)
-	k.traceScreen("answer", ans)
 	k.lastGrounded = ans.Grounded
+	routed := !ans.Grounded && k.canRoute(ans)
+	k.stack = nil
+	if !routed {
+		k.Push("回答", answerCard(ans, offline, k.cfg.HelpDesk))
+	}
+	k.traceScreen("answer", ans)
 	spoken := ans.Text
-	if !ans.Grounded {
+	switch {
+	case routed:
+		k.SetMood(MoodSpeaking)
+	case !ans.Grounded:
 		spoken = declineLine(ans, k.cfg.HelpDesk)
 		k.SetMood(MoodSorry)
-	} else if offline {
+	case offline:
 		k.SetMood(MoodSorry)
-	} else {
+	default:
 		k.SetMood(MoodSpeaking)
 	}
 	if say {
@@ -339,9 +346,23 @@ func (k *Kiosk) renderAnswer(ans answer.Answer, say bool) {
 			k.deps.Character.Say(spoken)
 		}
 	}
-	if ans.Grounded {
+	if ans.Grounded || routed {
 		k.openRoute(ans)
 	}
+}
+
+// canRoute says whether the kiosk has the screen an answer routes to.
+func (k *Kiosk) canRoute(ans answer.Answer) bool {
+	s := k.deps.Screens
+	switch ans.Route {
+	case "policy":
+		return s.Policy != nil
+	case "request":
+		return s.Request != nil
+	case "bundle", "guide":
+		return ans.RouteID != ""
+	}
+	return false
 }
 
 // openRoute opens the service screen an answer calls for, if the kiosk has it.

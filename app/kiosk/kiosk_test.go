@@ -430,3 +430,25 @@ func TestVoiceDownOffersKeyboard(t *testing.T) {
 		t.Error("the next visitor should get the microphone back")
 	}
 }
+
+func TestRoutedAnswerOpensItsScreen(t *testing.T) {
+	k, asker, w := newTestKiosk(t, DefaultConfig())
+	opened := ""
+	k.deps.Screens.Policy = func(nav ui.Nav) fyne.CanvasObject {
+		opened = "policy"
+		return widget.NewLabel("政策匹配问卷")
+	}
+	asker.answers["我们公司能申请哪些补贴"] = answer.Answer{Question: "我们公司能申请哪些补贴",
+		Text: "企业能申请哪些政策，要看企业自己的情况。", Route: "policy", Tier: answer.TierOffline}
+	k.Ask("我们公司能申请哪些补贴")
+	if opened != "policy" || !screenHas(w, "政策匹配问卷") {
+		t.Fatalf("policy screen not opened: %q", texts(w.Content()))
+	}
+	if screenHas(w, "没有找到") {
+		t.Error("a routed question was also declined")
+	}
+	k.Back()
+	if !screenHas(w, "大家常问") {
+		t.Error("back from the routed screen should go home, not to an empty card")
+	}
+}

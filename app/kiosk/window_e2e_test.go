@@ -55,7 +55,10 @@ func TestRealWindowAnswersATypedAndATappedQuestion(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "--size", shape.size, "--offline", "--trace", trace)
-			cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=zh_CN.UTF-8", "XDG_DATA_HOME="+filepath.Join(dir, "data"))
+			// A loopback upload port of its own, so parallel test packages
+			// never collide on the kiosk's default.
+			cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=zh_CN.UTF-8", "XDG_DATA_HOME="+filepath.Join(dir, "data"),
+				"XIAOFU_UPLOAD_ADDR=127.0.0.1:0")
 			logf, _ := os.Create(filepath.Join(dir, shape.name+".log"))
 			cmd.Stdout, cmd.Stderr = logf, logf
 			start := time.Now()
@@ -114,7 +117,9 @@ func TestRealWindowAnswersATypedAndATappedQuestion(t *testing.T) {
 				xdo(t, display, "key", "ctrl+a", "BackSpace")
 				typeText(t, display, question)
 				if seen := lastTyped(trace); seen != question {
-					t.Fatalf("typed %q with key presses, the entry holds %q", question, seen)
+					shot := filepath.Join(dir, shape.name+"-typing.png")
+					screenshot(t, display, shot, shape.size)
+					t.Fatalf("typed %q with key presses at the entry %v, the entry holds %q (screen: %s)", question, targets["entry"], seen, shot)
 				}
 			}
 			xdo(t, display, "key", "Return")
