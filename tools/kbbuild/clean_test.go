@@ -115,6 +115,7 @@ func TestCleanText(t *testing.T) {
 		{"blank lines collapse", "第一段\n\n\n第二段\r\n第三段", "第一段\n第二段\n第三段"},
 		{"article heading keeps its space", "第二十二条 申请公共租赁住房保障应当", "第二十二条 申请公共租赁住房保障应当"},
 		{"space after other 条 dropped", "这些条 件都要满足", "这些条件都要满足"},
+		{"angle brackets the fonts lack", "按照《〈北京市建设工程规划监督办法〉实施细则》", "按照《《北京市建设工程规划监督办法》实施细则》"},
 		{"nbsp and tabs", "咨询\u00a0电话：\t12345", "咨询电话：12345"},
 	}
 	for _, tt := range tests {
