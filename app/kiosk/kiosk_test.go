@@ -3,19 +3,18 @@ package kiosk
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"xiaofu/app/answer"
 	"xiaofu/app/convo"
 	"xiaofu/app/ui"
+	"xiaofu/app/ui/uitest"
 	"xiaofu/localkb"
 )
 
@@ -95,44 +94,9 @@ func newTestKiosk(t *testing.T, cfg Config) (*Kiosk, *fakeAsker, fyne.Window) {
 	return k, asker, w
 }
 
-// texts collects every string drawn under o: labels, canvas texts, rich text.
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch v := o.(type) {
-		case *canvas.Text:
-			out = append(out, v.Text)
-		case *widget.Label:
-			out = append(out, v.Text)
-		}
-		switch v := o.(type) {
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			r := test.WidgetRenderer(v)
-			for _, c := range r.Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
+func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 
-func screenHas(w fyne.Window, s string) bool {
-	for _, t := range texts(w.Content()) {
-		if strings.Contains(t, s) {
-			return true
-		}
-	}
-	return false
-}
+func screenHas(w fyne.Window, s string) bool { return uitest.Shows(w.Content(), s) }
 
 func TestTypedQuestionShowsAnswerWithSources(t *testing.T) {
 	k, asker, w := newTestKiosk(t, DefaultConfig())
@@ -291,22 +255,7 @@ func forTiles(o fyne.CanvasObject, f func(*tile)) {
 	})
 }
 
-func walkObjects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	f(o)
-	switch v := o.(type) {
-	case *fyne.Container:
-		for _, c := range v.Objects {
-			walkObjects(c, f)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(v).Objects() {
-			walkObjects(c, f)
-		}
-	}
-}
+func walkObjects(o fyne.CanvasObject, f func(fyne.CanvasObject)) { uitest.Walk(o, f) }
 
 func TestOnScreenKeyboardComposesAQuestion(t *testing.T) {
 	k, asker, _ := newTestKiosk(t, DefaultConfig())
@@ -331,15 +280,7 @@ func TestOnScreenKeyboardComposesAQuestion(t *testing.T) {
 	}
 }
 
-func findButton(o fyne.CanvasObject, label string) *widget.Button {
-	var found *widget.Button
-	walkObjects(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == label && found == nil {
-			found = b
-		}
-	})
-	return found
-}
+func findButton(o fyne.CanvasObject, label string) *widget.Button { return uitest.Button(o, label) }
 
 // fakeVoice plays back the events a conversation emits for a typed question.
 type fakeVoice struct {

@@ -19,6 +19,7 @@ import (
 	"xiaofu/app/profile"
 	"xiaofu/app/ui"
 	"xiaofu/app/ui/policyview"
+	"xiaofu/app/ui/uitest"
 	"xiaofu/localkb"
 )
 
@@ -77,22 +78,7 @@ func newApp(t *testing.T) {
 var fixedNow = func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }
 
 // walk visits every object under o, including the contents of scrolls.
-func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	fn(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walk(c, fn)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			walk(c, fn)
-		}
-	}
-}
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) { uitest.Walk(o, f) }
 
 func button(t *testing.T, root fyne.CanvasObject, label string) *widget.Button {
 	t.Helper()

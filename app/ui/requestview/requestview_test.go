@@ -22,6 +22,7 @@ import (
 	"xiaofu/app/request"
 	"xiaofu/app/ui"
 	"xiaofu/app/ui/requestview"
+	"xiaofu/app/ui/uitest"
 	"xiaofu/localkb/outbox"
 )
 
@@ -148,22 +149,7 @@ func (r *rig) show(title string, content fyne.CanvasObject) {
 }
 
 // walk visits every object on screen, descending into widgets' renderers.
-func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	f(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walk(c, f)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			walk(c, f)
-		}
-	}
-}
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) { uitest.Walk(o, f) }
 
 func (r *rig) texts() []string {
 	var out []string
