@@ -47,10 +47,12 @@ func TestRealWindowAnswersATypedAndATappedQuestion(t *testing.T) {
 	}
 	bin := kioskBinary(t)
 	dir := t.TempDir()
-	display := startXvfb(t, "1080x1920x24")
-
 	for _, shape := range []struct{ name, size string }{{"portrait", "1080x1920"}, {"landscape", "1920x1080"}} {
 		t.Run(shape.name, func(t *testing.T) {
+			// An X server of its own: keyboard focus and the key map are
+			// the X server's, and the previous window's exit must not leave
+			// this one without the focus.
+			display := startXvfb(t, "1920x1920x24")
 			trace := filepath.Join(dir, shape.name+".jsonl")
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
