@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -391,5 +392,21 @@ func TestRoutedAnswerOpensItsScreen(t *testing.T) {
 	k.Back()
 	if !screenHas(w, "大家常问") {
 		t.Error("back from the routed screen should go home, not to an empty card")
+	}
+}
+
+// A long spoken sentence once grew the stage until the window's minimum
+// height passed the screen's, pushing the question entry off a landscape
+// panel.
+func TestLongCaptionKeepsTheWindowOnScreen(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Width, cfg.Height = 1920, 1080
+	k, _, w := newTestKiosk(t, cfg)
+	k.deps.Voice = &fakeVoice{k: k}
+	long := strings.Repeat("按照国务院放管服的要求，国家税务总局公告明确企业享受税收优惠时采取自行判别、申报享受、相关资料留存备查的办理方式，", 4)
+	k.handleEvent(convo.Event{Kind: convo.EventTranscript, Turn: 1, Text: long})
+	k.handleEvent(convo.Event{Kind: convo.EventCaption, Turn: 1, Text: long})
+	if h := w.Content().MinSize().Height; h > 1080 {
+		t.Errorf("window content needs %.0f px, more than the 1080 px panel", h)
 	}
 }

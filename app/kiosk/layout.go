@@ -45,6 +45,9 @@ func (stageLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	if len(objs) < 2 {
 		return fyne.NewSize(0, 0)
 	}
+	// Not the sum of the heights: in landscape the two sit side by side, and
+	// a minimum taller than the screen would push the window's bottom bar
+	// (the question entry) off it. Each side scrolls its own overflow.
 	a, b := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(max(a.Width, b.Width), a.Height+b.Height+gap)
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
 }

@@ -125,11 +125,11 @@ func (k *Kiosk) handleEvent(ev convo.Event) {
 		k.caption.SetText("我在听，请说…")
 		k.captions = nil
 	case convo.EventPartial:
-		k.caption.SetText(ev.Text)
+		k.caption.SetText(lastRunes(ev.Text, captionRunes))
 	case convo.EventTranscript:
 		k.setVoiceState(voiceBusy)
 		k.captions = nil
-		k.caption.SetText("您问：" + ev.Text)
+		k.caption.SetText(firstSentences("您问："+ev.Text, captionRunes))
 		k.stack = nil
 		k.live = newLiveCard(ev.Text)
 		k.Push("回答", k.live.obj)
@@ -137,7 +137,9 @@ func (k *Kiosk) handleEvent(ev convo.Event) {
 		k.SetMood(MoodThinking)
 	case convo.EventCaption:
 		k.captions = append(k.captions, ev.Text)
-		k.caption.SetText(ev.Text)
+		// The caption under the character stays short (the card has the
+		// whole answer): a long sentence would grow the stage.
+		k.caption.SetText(firstSentences(ev.Text, captionRunes))
 		if k.live != nil {
 			k.live.setText(strings.Join(k.captions, ""))
 		}
@@ -171,6 +173,18 @@ func (k *Kiosk) handleEvent(ev convo.Event) {
 		// Voice input is down; the button comes back when the visitor is
 		// gone, and the conversation tries the recognizer again then.
 	}
+}
+
+// captionRunes is about three lines under the character in either layout.
+const captionRunes = 60
+
+// lastRunes keeps the end of text, where a visitor's words are arriving.
+func lastRunes(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	return "…" + string(r[len(r)-n:])
 }
 
 // liveCard shows the answer's sentences as they are spoken, before the

@@ -119,7 +119,7 @@ func TestRealWindowAnswersATypedAndATappedQuestion(t *testing.T) {
 				xdo(t, display, "key", "ctrl+a", "BackSpace")
 				typeText(t, display, question)
 				if seen := lastTyped(trace); seen != question {
-					shot := filepath.Join(dir, shape.name+"-typing.png")
+					shot := filepath.Join(os.TempDir(), "xiaofu-window-test-"+shape.name+"-typing.png")
 					screenshot(t, display, shot, shape.size)
 					t.Fatalf("typed %q with key presses at the entry %v, the entry holds %q (screen: %s)", question, targets["entry"], seen, shot)
 				}
