@@ -18,6 +18,7 @@ import (
 
 	"xiaofu/app/kiosk"
 	"xiaofu/app/policy"
+	"xiaofu/app/redact"
 	"xiaofu/app/ui"
 	"xiaofu/assets"
 	"xiaofu/localkb"
@@ -41,7 +42,9 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return fmt.Errorf("no display: start the kiosk on its desktop, or under Xvfb (Xvfb :9 & DISPLAY=:9 bin/xiaofu)")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Every component logs through the redactor: phone numbers, ID numbers,
+	// credit codes and names a visitor gives never reach the log.
+	log := redact.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	a := fyneapp.NewWithID("cn.gov.hall.xiaofu")
 	a.Settings().SetTheme(ui.Theme{})
