@@ -125,7 +125,7 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 	if n <= 0 {
 		n = 5
 	}
-	hits, err := e.KB.Search(ctx, query, localkb.SearchOptions{Limit: n})
+	hits, err := e.KB.Search(ctx, query, localkb.SearchOptions{Limit: n, Kinds: answerKinds})
 	if err != nil {
 		return Answer{Tier: tier}, fmt.Errorf("answer: search: %w", err)
 	}
@@ -187,6 +187,12 @@ func (e *Engine) ask(ctx context.Context, s *Session, q string, onDelta func(Del
 	}
 	return finish(a), nil
 }
+
+// answerKinds are the records that can answer a question. Tag records are
+// the enterprise-profile vocabulary ("是劳务派遣单位"): they match questions'
+// words but answer nothing.
+var answerKinds = []string{localkb.KindFAQ, localkb.KindGuide, localkb.KindPolicy, localkb.KindDepartment,
+	localkb.KindDoc, localkb.KindBundle}
 
 // bundleConfidence is how sure a bundles-only search must be before a
 // question is taken to be about that 一类事 ("开个饭店" finds 开办餐饮店 at

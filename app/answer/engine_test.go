@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,8 @@ var (
 			PromisedDays: 10, LegalDays: 20, Place: "区政务服务中心一楼", Window: "8号窗口", Phone: "020-12345678"}}
 	docRule = localkb.Record{ID: "天河文件-3", Kind: localkb.KindDoc, Title: "食品经营许可管理办法", Issuer: "国家市场监督管理总局",
 		Date: "2023-06-15", Body: "食品经营许可实行一地一证原则。"}
+	tagDispatch = localkb.Record{ID: "tag-labour_dispatch", Kind: localkb.KindTag, Title: "是劳务派遣单位",
+		Tag: &localkb.Tag{Field: "labour_dispatch", Type: "bool"}}
 	bundleRestaurant = localkb.Record{ID: "bundle-open-restaurant", Kind: localkb.KindBundle, Title: "开办餐饮店",
 		Bundle: &localkb.Bundle{Event: "开办餐饮店", Steps: []localkb.BundleStep{{ItemID: "11440100MB2C91012Q001"}}}}
 	bundleTea = localkb.Record{ID: "一件事-茶馆", Kind: localkb.KindBundle, Title: "开办茶馆一件事",
@@ -45,6 +48,20 @@ type fakeKB struct {
 }
 
 func (k *fakeKB) Search(ctx context.Context, q string, opts localkb.SearchOptions) ([]localkb.Hit, error) {
+	hits, err := k.search(q, opts)
+	if len(opts.Kinds) == 0 || err != nil {
+		return hits, err
+	}
+	var kept []localkb.Hit
+	for _, h := range hits {
+		if slices.Contains(opts.Kinds, h.Record.Kind) {
+			kept = append(kept, h)
+		}
+	}
+	return kept, nil
+}
+
+func (k *fakeKB) search(q string, opts localkb.SearchOptions) ([]localkb.Hit, error) {
 	k.mu.Lock()
 	k.queries = append(k.queries, q)
 	k.mu.Unlock()
@@ -52,6 +69,8 @@ func (k *fakeKB) Search(ctx context.Context, q string, opts localkb.SearchOption
 		return []localkb.Hit{{Record: bundleRestaurant, Confidence: 0.55}}, nil
 	}
 	switch {
+	case strings.Contains(q, "劳务派遣"):
+		return []localkb.Hit{{Record: tagDispatch, Confidence: 0.9, Grounded: true}}, nil
 	case strings.Contains(q, "饭店"):
 		return []localkb.Hit{{Record: docRule, Confidence: 0.1, Grounded: false}}, nil
 	case strings.Contains(q, "执照丢"):
@@ -512,6 +531,16 @@ func TestBundleQuestionOpensTheBundle(t *testing.T) {
 	}
 	if r.model.count() != 0 {
 		t.Error("the model was asked although the screen answers")
+	}
+}
+
+// Tag records name the profile vocabulary; they are never an answer.
+func TestProfileVocabularyIsNeverAnAnswer(t *testing.T) {
+	r := newRig(t, says("是劳务派遣单位[1]。"))
+	r.eng.Offline = true
+	a, _ := r.ask(t, nil, "做劳务派遣要许可证吗")
+	if a.Grounded || len(a.Citations) != 0 {
+		t.Errorf("a tag record answered: %+v", a)
 	}
 }
 
