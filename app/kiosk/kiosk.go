@@ -225,9 +225,10 @@ func (k *Kiosk) show() {
 	k.panel.Refresh()
 }
 
-// Say implements ui.Nav: the caption shows the line and the character says it.
+// Say implements ui.Nav: the caption shows the line (its first sentences,
+// so a long summary cannot grow the stage) and the character mouths it.
 func (k *Kiosk) Say(text string) {
-	k.caption.SetText(text)
+	k.caption.SetText(firstSentences(text, captionRunes))
 	if k.deps.Character != nil {
 		k.deps.Character.Say(text)
 	}
