@@ -1,9 +1,6 @@
 package kiosk
 
 import (
-	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +8,7 @@ import (
 
 	"xiaofu/app/answer"
 	"xiaofu/app/convo"
+	"xiaofu/app/ui/uitest"
 	"xiaofu/avatar"
 )
 
@@ -92,17 +90,7 @@ func TestStateScreens(t *testing.T) {
 				// test canvas cannot draw a stroked rectangle never sized).
 				w.Resize(size.AddWidthHeight(1, 1))
 				w.Resize(size)
-				if os.Getenv("XIAOFU_UPDATE_SCREENS") == "1" {
-					img := w.Canvas().Capture()
-					f, err := os.Create(filepath.Join("..", "..", "docs", "screens", "kiosk-"+orient+"-"+st.name+".png"))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer f.Close()
-					if err := png.Encode(f, img); err != nil {
-						t.Fatal(err)
-					}
-				}
+				uitest.Capture(t, w, "kiosk-"+orient+"-"+st.name+".png", uitest.UpdateScreens())
 			})
 		}
 	}

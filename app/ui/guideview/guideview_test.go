@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"xiaofu/app/guide"
 	"xiaofu/app/ui"
 	"xiaofu/app/ui/guideview"
+	"xiaofu/app/ui/uitest"
 	"xiaofu/localkb"
 )
 
@@ -276,20 +276,9 @@ func TestScreenshots(t *testing.T) {
 
 func shoot(t *testing.T, w fyne.Window, name string) {
 	t.Helper()
-	img := w.Canvas().Capture()
+	img := uitest.Capture(t, w, name, *update || uitest.UpdateScreens())
 	if b := img.Bounds(); b.Dx() < 1080 || b.Dy() < 1920 {
 		t.Fatalf("%s rendered at %v", name, b)
-	}
-	if !*update {
-		return
-	}
-	f, err := os.Create(filepath.Join("..", "..", "..", "docs", "screens", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -3,7 +3,6 @@ package policyview_test
 import (
 	"context"
 	"flag"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,20 +319,9 @@ func TestScreenshots(t *testing.T) {
 
 func shoot(t *testing.T, w fyne.Window, name string) {
 	t.Helper()
-	img := w.Canvas().Capture()
+	img := uitest.Capture(t, w, name, *update || uitest.UpdateScreens())
 	if b := img.Bounds(); b.Dx() < 1080 || b.Dy() < 1920 {
 		t.Fatalf("%s rendered at %v, want 1080x1920", name, b)
-	}
-	if !*update {
-		return
-	}
-	f, err := os.Create(filepath.Join("..", "..", "..", "docs", "screens", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -3,9 +3,7 @@ package requestview_test
 import (
 	"context"
 	"image"
-	"image/png"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -232,17 +230,9 @@ func (r *rig) screenshot(name string) image.Image {
 	// Wrapped labels learn their width in the first layout pass and their
 	// height in the next; the kiosk's window lays out on every frame.
 	r.win.Content().Refresh()
-	img := r.win.Canvas().Capture()
+	img := uitest.Capture(r.t, r.win, name, uitest.UpdateScreens())
 	if b := img.Bounds(); b.Dx() != 1080 || b.Dy() != 1920 {
 		r.t.Errorf("%s captured at %v, want 1080x1920", name, b)
-	}
-	if os.Getenv("XIAOFU_UPDATE_SCREENS") == "1" {
-		f, err := os.Create(filepath.Join("..", "..", "..", "docs", "screens", name))
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		defer f.Close()
-		png.Encode(f, img)
 	}
 	return img
 }

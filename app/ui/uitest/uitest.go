@@ -4,7 +4,13 @@
 package uitest
 
 import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -64,4 +70,29 @@ func Button(o fyne.CanvasObject, label string) *widget.Button {
 		}
 	})
 	return found
+}
+
+// UpdateScreens reports whether screen tests should rewrite the committed
+// screenshots in docs/screens (XIAOFU_UPDATE_SCREENS=1).
+func UpdateScreens() bool { return os.Getenv("XIAOFU_UPDATE_SCREENS") == "1" }
+
+// Capture renders w as the test canvas draws it and, when update is set,
+// writes it to docs/screens/name.
+func Capture(t testing.TB, w fyne.Window, name string, update bool) image.Image {
+	t.Helper()
+	img := w.Canvas().Capture()
+	if !update {
+		return img
+	}
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "docs", "screens", name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
