@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"xiaofu/app/internal/xvfb"
 )
 
 func init() {
@@ -29,7 +31,7 @@ func benchKiosk(ctx context.Context) ([]BenchRow, error) {
 	}
 	display := os.Getenv("DISPLAY")
 	if display == "" {
-		d, stop, err := startXvfb()
+		d, stop, err := xvfb.Start("1080x1920x24")
 		if err != nil {
 			return nil, fmt.Errorf("no DISPLAY and Xvfb did not start: %w", err)
 		}
@@ -110,28 +112,4 @@ func rssKB(pid int) (int, error) {
 		}
 	}
 	return 0, errors.New("VmRSS not found")
-}
-
-// startXvfb starts a private X server and returns its display and a stop func.
-func startXvfb() (string, func(), error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return "", nil, err
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1080x1920x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		return "", nil, err
-	}
-	w.Close()
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return "", nil, err
-	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	return ":" + strings.TrimSpace(line), stop, nil
 }

@@ -1,7 +1,6 @@
 package kiosk_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xiaofu/app/internal/xvfb"
 )
 
 // This test runs the real kiosk binary in a real X server (Xvfb), taps a hot
@@ -162,25 +163,14 @@ func kioskBinary(t *testing.T) string {
 	return out
 }
 
-// startXvfb starts a private X server and returns its display name.
+// startXvfb starts a private X server for one window.
 func startXvfb(t *testing.T, screen string) string {
-	r, w, err := os.Pipe()
+	display, stop, err := xvfb.Start(screen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1920x1920x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatalf("Xvfb did not report its display: %v", err)
-	}
-	_ = screen
-	return ":" + strings.TrimSpace(line)
+	t.Cleanup(stop)
+	return display
 }
 
 type traceHit struct {
